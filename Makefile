@@ -1,0 +1,47 @@
+# make run  - install, start an embedded PostgreSQL unless DATABASE_URL is set, migrate, seed, serve.
+# make test - the same bootstrap, then pytest.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+WITH_DB := $(BIN)/python -m config.devdb run
+# Development and tests run with DEBUG on unless the caller says otherwise.
+export DJANGO_DEBUG ?= true
+
+.PHONY: bootstrap run test lint bench migrate messages stop-db clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+bootstrap: $(BIN)/.installed
+	@$(BIN)/python scripts/compile_catalogues.py
+
+migrate: bootstrap
+	$(WITH_DB) $(BIN)/python manage.py migrate --noinput
+
+run: migrate
+	$(WITH_DB) $(BIN)/python manage.py seed_demo
+	$(WITH_DB) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: bootstrap
+	$(WITH_DB) $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: bootstrap
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: migrate
+	$(WITH_DB) $(BIN)/python -m bench $(BENCH_ARGS)
+
+# Extract new strings into locale/*/LC_MESSAGES/django.po (needs GNU gettext).
+messages: bootstrap
+	$(WITH_DB) $(BIN)/python manage.py makemessages --all --no-obsolete --ignore='.venv/*' --ignore='var/*'
+
+stop-db:
+	@test -x $(BIN)/python && $(BIN)/python -m config.devdb stop || true
+
+clean: stop-db
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,11 @@
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+application = get_asgi_application()
+
+from consent.accounts.identity import identity_key_verify  # noqa: E402
+
+identity_key_verify()

@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from config import views
+
+api_v1 = [
+    path("", include("consent.accounts.api")),
+]
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/", include(api_v1)),
+    # Anything else under /api/ answers in the API's error shape, DEBUG or not.
+    re_path(r"^api/", views.not_found),
+    path("", include("consent.portal.urls")),
+]
+
+handler404 = "config.views.not_found"
+handler500 = "config.views.error"
+
+admin.site.site_header = settings.CONTROLLER_NAME

@@ -1,0 +1,95 @@
+"""The identity digest: the one way the platform turns an email address or a phone
+number into the key that subjects, the ledger and suppression lists are matched on.
+
+canonical email = trimmed, lower-cased, domain IDNA-encoded (no `+tag` or dot
+rewriting: mail platforms don't do it either).
+digest = HMAC-SHA-256(IDENTITY_HASH_KEY, SHA-256(canonical)), so a list that arrives
+already SHA-256-hashed matches too, and a leaked database is useless without the key.
+"""
+
+import hashlib
+import hmac
+import re
+
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import validate_email
+from django.db import DatabaseError
+from django.utils.translation import gettext as _
+
+_SHA256_HEX = re.compile(r"\A[0-9a-fA-F]{64}\Z")
+
+
+class InvalidIdentifier(ValueError):
+    """An email address, phone number or hash that cannot identify anyone."""
+
+
+def canonical_email(raw: str) -> str:
+    value = (raw or "").strip()
+    local, sep, domain = value.rpartition("@")
+    if not sep or not local or not domain:
+        raise InvalidIdentifier(_("Enter a valid email address."))
+    try:
+        domain = domain.rstrip(".").lower().encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise InvalidIdentifier(_("The email address has an invalid domain.")) from exc
+    canonical = f"{local.lower()}@{domain}"
+    try:
+        validate_email(canonical)
+    except ValidationError as exc:
+        raise InvalidIdentifier(_("Enter a valid email address.")) from exc
+    return canonical
+
+
+def canonical_phone(raw: str, *, region: str | None = None) -> str:
+    """E.164, e.g. +46701234567. `region` (ISO country) reads national numbers."""
+    try:
+        number = phonenumbers.parse((raw or "").strip(), region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidIdentifier(_("Enter a valid phone number in international format.")) from exc
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidIdentifier(_("Enter a valid phone number in international format."))
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _keyed(sha256: bytes) -> bytes:
+    return hmac.digest(settings.IDENTITY_HASH_KEY.encode(), sha256, "sha256")
+
+
+def digest_from_sha256(sha256_hex: str) -> bytes:
+    """The digest of an address that arrives already hashed (SHA-256 of the canonical form)."""
+    value = (sha256_hex or "").strip()
+    if not _SHA256_HEX.match(value):
+        raise InvalidIdentifier(_("Expected a SHA-256 hash: 64 hexadecimal characters."))
+    return _keyed(bytes.fromhex(value))
+
+
+def email_digest(raw: str) -> bytes:
+    return _keyed(hashlib.sha256(canonical_email(raw).encode()).digest())
+
+
+def phone_digest(raw: str, *, region: str | None = None) -> bytes:
+    return _keyed(hashlib.sha256(canonical_phone(raw, region=region).encode()).digest())
+
+
+def identity_key_fingerprint() -> str:
+    """Names the key without revealing it: stored once, compared at every start."""
+    return hmac.new(settings.IDENTITY_HASH_KEY.encode(), b"identity-key-fingerprint-v1", "sha256").hexdigest()
+
+
+def identity_key_verify() -> None:
+    """Record the key's fingerprint on first use; refuse a different key afterwards."""
+    from consent.accounts.models import IdentityKey
+
+    fingerprint = identity_key_fingerprint()
+    try:
+        stored, _created = IdentityKey.objects.get_or_create(pk=1, defaults={"fingerprint": fingerprint})
+    except DatabaseError:
+        # Not migrated yet: the first migrate records the key.
+        return
+    if stored.fingerprint != fingerprint:
+        raise ImproperlyConfigured(
+            "IDENTITY_HASH_KEY differs from the key the stored identity digests were made with "
+            f"(fingerprint {stored.fingerprint[:12]}…). Restore the original key."
+        )

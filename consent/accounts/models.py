@@ -1,0 +1,193 @@
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from rest_framework_api_key.models import AbstractAPIKey
+
+from consent.accounts.identity import InvalidIdentifier, canonical_email, canonical_phone
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username):
+        try:
+            return self.get(email=canonical_email(username))
+        except InvalidIdentifier:
+            raise self.model.DoesNotExist from None
+
+    def create_user(self, email, password=None, **fields):
+        # Subjects are created by consent.accounts.services.user_create; this stays
+        # for Django's own tooling (createsuperuser, tests of auth).
+        user = self.model(email=canonical_email(email), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **fields):
+        fields.setdefault("is_staff", True)
+        fields.setdefault("is_superuser", True)
+        return self.create_user(email, password, **fields)
+
+
+def _validate_phone(value: str) -> None:
+    if value:
+        try:
+            canonical_phone(value)
+        except InvalidIdentifier as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(_("email address"), max_length=254)
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    phone = models.CharField(
+        _("phone"), max_length=20, blank=True, validators=[_validate_phone], help_text=_("E.164, e.g. +46701234567")
+    )
+    street_address = models.CharField(_("street address"), max_length=255, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = CountryField(_("country"), blank=True)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
+    occupation = models.CharField(_("occupation"), max_length=150, blank=True)
+    is_staff = models.BooleanField(_("staff status"), default=False, help_text=_("Can log into the back office."))
+    is_active = models.BooleanField(_("active"), default=True)
+    registered_at = models.DateTimeField(_("registered at"), default=timezone.now, editable=False)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            models.CheckConstraint(
+                condition=models.Q(language__in=[code for code, _name in settings.LANGUAGES]),
+                name="accounts_user_language_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def save(self, *args, **kwargs):
+        self.email = canonical_email(self.email)
+        if self.phone:
+            self.phone = canonical_phone(self.phone)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        try:
+            self.email = canonical_email(self.email)
+        except InvalidIdentifier as exc:
+            raise ValidationError({"email": str(exc)}) from exc
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name
+
+
+class Subject(models.Model):
+    """One person the platform holds choices for, registered or not.
+
+    The ledger, suppression and requests point here, so erasing the User leaves a
+    pseudonymous Subject whose consent proof survives."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="subject",
+    )
+    email_digest = models.BinaryField(_("email digest"), max_length=32, null=True, editable=False)
+    # NULL, not "", for "none": the unique constraint must allow many subjects without one.
+    external_id = models.CharField(  # noqa: DJ001
+        _("external id"),
+        max_length=128,
+        null=True,
+        blank=True,
+        help_text=_("The id another system knows this person by."),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("subject")
+        verbose_name_plural = _("subjects")
+        constraints = [
+            models.UniqueConstraint(fields=["email_digest"], name="accounts_subject_email_digest_unique"),
+            models.UniqueConstraint(fields=["external_id"], name="accounts_subject_external_id_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+    @property
+    def email_digest_hex(self) -> str:
+        return bytes(self.email_digest).hex() if self.email_digest else ""
+
+
+class IdentityKey(models.Model):
+    """The fingerprint of the IDENTITY_HASH_KEY every stored digest was made with."""
+
+    fingerprint = models.CharField(_("fingerprint"), max_length=64)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("identity key")
+        verbose_name_plural = _("identity keys")
+
+    def __str__(self) -> str:
+        return self.fingerprint[:12]
+
+
+class ApiScope(models.TextChoices):
+    CONSENT_READ = "consent:read", _("Read consent state and history")
+    CONSENT_WRITE = "consent:write", _("Record consent events")
+    SUPPRESSION_READ = "suppression:read", _("Read suppression entries and scrub lists")
+    SUPPRESSION_WRITE = "suppression:write", _("Add suppression entries and import lists")
+    REQUESTS_WRITE = "requests:write", _("Open and update subject requests")
+
+
+class ApiKey(AbstractAPIKey):
+    """A key for another system, carrying only the scopes it was given."""
+
+    Scope = ApiScope
+
+    scopes = ArrayField(
+        models.CharField(max_length=32, choices=ApiScope.choices), verbose_name=_("scopes"), default=list, blank=True
+    )
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(scopes__contained_by=ApiScope.values),
+                name="accounts_apikey_scopes_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes

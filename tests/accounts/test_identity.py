@@ -1,0 +1,112 @@
+import hashlib
+import hmac
+
+import pytest
+
+from consent.accounts.identity import (
+    InvalidIdentifier,
+    canonical_email,
+    canonical_phone,
+    digest_from_sha256,
+    email_digest,
+    phone_digest,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "canonical"),
+    [
+        ("alice@example.com", "alice@example.com"),
+        ("  Alice@Example.COM \n", "alice@example.com"),
+        ("ALICE+news@example.com", "alice+news@example.com"),  # tags are kept, as mail platforms keep them
+        ("first.last@example.com", "first.last@example.com"),  # dots are kept
+        ("anna@bücher.example", "anna@xn--bcher-kva.example"),
+        ("Anna@BÜCHER.example", "anna@xn--bcher-kva.example"),
+        ("per@räksmörgås.se", "per@xn--rksmrgs-5wao1o.se"),
+        ("bob@example.com.", "bob@example.com"),
+    ],
+)
+def test_canonical_email(raw, canonical):
+    assert canonical_email(raw) == canonical
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "   ",
+        "plainaddress",
+        "@example.com",
+        "alice@",
+        "alice@@example.com",
+        "alice example@example.com",
+        "alice@exa mple.com",
+        "alice@.com",
+        None,
+    ],
+)
+def test_canonical_email_refuses_invalid(raw):
+    with pytest.raises(InvalidIdentifier):
+        canonical_email(raw)
+
+
+def test_digest_is_hmac_of_sha256_of_canonical(settings):
+    settings.IDENTITY_HASH_KEY = "k1"
+    sha = hashlib.sha256(b"alice@example.com").digest()
+    assert email_digest(" Alice@Example.com") == hmac.new(b"k1", sha, "sha256").digest()
+    assert len(email_digest("alice@example.com")) == 32
+
+
+@pytest.mark.parametrize("variant", ["alice@example.com", "ALICE@EXAMPLE.COM", "  alice@Example.com  "])
+def test_variants_of_one_address_share_a_digest(variant):
+    assert email_digest(variant) == email_digest("alice@example.com")
+
+
+def test_idna_and_unicode_domains_share_a_digest():
+    assert email_digest("anna@bücher.example") == email_digest("anna@xn--bcher-kva.example")
+
+
+def test_prehashed_sha256_gives_the_same_digest_as_its_address():
+    sha_hex = hashlib.sha256(b"alice@example.com").hexdigest()
+    assert digest_from_sha256(sha_hex) == email_digest("Alice@Example.com")
+    assert digest_from_sha256(sha_hex.upper()) == email_digest("alice@example.com")
+
+
+@pytest.mark.parametrize("bad", ["", "abc", "z" * 64, "a" * 63, "a" * 65])
+def test_prehashed_refuses_non_sha256(bad):
+    with pytest.raises(InvalidIdentifier):
+        digest_from_sha256(bad)
+
+
+def test_different_keys_give_different_digests(settings):
+    settings.IDENTITY_HASH_KEY = "k1"
+    first = email_digest("alice@example.com")
+    settings.IDENTITY_HASH_KEY = "k2"
+    assert email_digest("alice@example.com") != first
+
+
+def test_tagged_and_untagged_addresses_differ():
+    assert email_digest("alice+news@example.com") != email_digest("alice@example.com")
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "e164"),
+    [
+        ("+46 70 123 45 67", None, "+46701234567"),
+        ("070-123 45 67", "SE", "+46701234567"),
+        ("+33 6 12 34 56 78", None, "+33612345678"),
+        ("(415) 555-2671", "US", "+14155552671"),
+    ],
+)
+def test_canonical_phone(raw, region, e164):
+    assert canonical_phone(raw, region=region) == e164
+
+
+@pytest.mark.parametrize("raw", ["", "12", "not a phone", "+46 70"])
+def test_canonical_phone_refuses_invalid(raw):
+    with pytest.raises(InvalidIdentifier):
+        canonical_phone(raw)
+
+
+def test_phone_digest_matches_across_formats():
+    assert phone_digest("+46 70 123 45 67") == phone_digest("070-1234567", region="SE")

@@ -1,0 +1,35 @@
+import os
+import shutil
+
+import pytest
+from rest_framework.test import APIClient
+
+from consent.accounts.services import api_key_create
+
+
+def pytest_collection_modifyitems(config, items):
+    skip_redis = pytest.mark.skip(reason="needs Redis: set REDIS_URL (make test does on CI)")
+    skip_browser = pytest.mark.skip(reason="needs Chromium at /usr/bin/chromium (apt-get install chromium)")
+    for item in items:
+        if "redis" in item.keywords and not os.environ.get("REDIS_URL"):
+            item.add_marker(skip_redis)
+        if "browser" in item.keywords and not shutil.which("chromium"):
+            item.add_marker(skip_browser)
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def api_key_client(db):
+    """api_key_client("consent:read", ...) -> an APIClient sending a key with those scopes."""
+
+    def make(*scopes: str) -> APIClient:
+        _api_key, key = api_key_create(name="test", scopes=list(scopes))
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+        return client
+
+    return make
