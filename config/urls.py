@@ -7,6 +7,8 @@ from config import views
 
 api_v1 = [
     path("", include("consent.accounts.api")),
+    path("", include("consent.ledger.api")),
+    path("", include("consent.policies.api")),
 ]
 
 urlpatterns = [
@@ -18,6 +20,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     # Anything else under /api/ answers in the API's error shape, DEBUG or not.
     re_path(r"^api/", views.not_found),
+    path("privacy/", include("consent.policies.urls")),
     path("", include("consent.portal.urls")),
 ]
 

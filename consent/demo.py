@@ -11,6 +11,7 @@ from django.db import transaction
 from consent.accounts.models import User
 from consent.accounts.roles import REPRESENTATIVE, roles_sync
 from consent.accounts.services import user_create
+from consent.policies.services import policies_demo_seed
 
 DEMO_ACCOUNTS = {
     "admin": {"email": "admin@example.com", "first_name": "Ada", "last_name": "Admin", "is_superuser": True},
@@ -38,6 +39,7 @@ def _demo_passwords(path: Path) -> dict[str, str]:
 def demo_seed(*, credentials_path: Path | None = None) -> list[tuple[str, str, str]]:
     """Returns (role, email, password) for each demo account."""
     roles_sync()
+    policies_demo_seed()
     passwords = _demo_passwords(credentials_path or settings.VAR_DIR / "demo-credentials.json")
     logins = []
     for role, spec in DEMO_ACCOUNTS.items():

@@ -18,3 +18,23 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, **kwargs):
         password = kwargs.pop("password", "correct horse battery")
         return user_create(password=password, **kwargs)
+
+
+def subject_for(email: str):
+    from consent.accounts.services import subject_get_or_create
+
+    return subject_get_or_create(email=email)
+
+
+def record(subject, purpose: str, decision: str = "granted", *, channel=None, source="portal", **kwargs):
+    from consent.ledger.services import Actor, consent_record
+
+    return consent_record(
+        subject=subject,
+        purpose=purpose,
+        decision=decision,
+        channel=channel,
+        source=source,
+        actor=Actor.subject(),
+        **kwargs,
+    )

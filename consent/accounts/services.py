@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from consent.accounts.identity import email_digest
 from consent.accounts.models import ApiKey, ApiScope, Subject, User
@@ -15,18 +16,35 @@ def user_create(*, email: str, password: str | None, **profile) -> User:
     return user
 
 
-def subject_get_or_create(*, email: str) -> Subject:
-    """The Subject for an address, created if the platform has never seen it."""
-    digest = email_digest(email)
-    subject = Subject.objects.filter(email_digest=digest).first()
-    if subject is not None:
-        return subject
-    try:
-        with transaction.atomic():
-            return Subject.objects.create(email_digest=digest)
-    except IntegrityError:
-        # A concurrent request created it first.
-        return Subject.objects.get(email_digest=digest)
+def subject_get_or_create(*, email: str | None = None, external_id: str | None = None) -> Subject:
+    """The Subject for an address and/or another system's id, created if never seen.
+
+    A person who never registered (an imported contact, an API caller's customer) gets
+    a Subject too, so their choices have a ledger. Raises InvalidIdentifier for a bad email."""
+    if not email and not external_id:
+        raise ValidationError({"subject": _("Give an email address or an external id.")})
+    digest = email_digest(email) if email else None
+    lookup = {"email_digest": digest} if digest else {"external_id": external_id}
+    subject = Subject.objects.filter(**lookup).first()
+    if subject is None:
+        try:
+            with transaction.atomic():
+                subject = Subject.objects.create(email_digest=digest, external_id=external_id or None)
+        except IntegrityError:
+            # A concurrent request created it first (or the other identifier is taken).
+            subject = Subject.objects.filter(**lookup).first()
+            if subject is None:
+                raise ValidationError({"subject": _("That external id belongs to another person.")}) from None
+    if external_id and subject.external_id != external_id:
+        if subject.external_id:
+            raise ValidationError({"subject": _("This person already has a different external id.")})
+        subject.external_id = external_id
+        try:
+            with transaction.atomic():
+                subject.save(update_fields=["external_id"])
+        except IntegrityError:
+            raise ValidationError({"subject": _("That external id belongs to another person.")}) from None
+    return subject
 
 
 def api_key_create(*, name: str, scopes: list[str]) -> tuple[ApiKey, str]:
@@ -34,6 +52,9 @@ def api_key_create(*, name: str, scopes: list[str]) -> tuple[ApiKey, str]:
     unknown = sorted(set(scopes) - set(ApiScope.values))
     if unknown:
         raise ValidationError(
-            {"scopes": f"Unknown scope(s): {', '.join(unknown)}. Known: {', '.join(ApiScope.values)}."}
+            {
+                "scopes": _("Unknown scope(s): %(unknown)s. Known: %(known)s.")
+                % {"unknown": ", ".join(unknown), "known": ", ".join(ApiScope.values)}
+            }
         )
     return ApiKey.objects.create_key(name=name, scopes=sorted(set(scopes)))

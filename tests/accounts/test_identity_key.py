@@ -39,7 +39,7 @@ def _database_url() -> str:
     return f"postgres://{params['USER']}@{host}:{params['PORT'] or 5432}/{params['NAME']}"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_server_with_a_changed_key_refuses_to_start():
     env = {
         **os.environ,
@@ -54,7 +54,7 @@ def test_a_server_with_a_changed_key_refuses_to_start():
     assert "IDENTITY_HASH_KEY differs" in result.stderr
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_migrate_with_a_changed_key_fails_its_check():
     env = {
         **os.environ,

@@ -1,0 +1,33 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from consent.accounts.identity import InvalidIdentifier
+from consent.ledger.selectors import ledger_verify, subject_resolve
+
+
+class Command(BaseCommand):
+    help = "Recompute every consent event's hash chain and name the first broken link."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--subject", help="check one subject only (UUID)")
+
+    def handle(self, *args, subject=None, **options):
+        target = None
+        if subject:
+            try:
+                target = subject_resolve(subject_id=subject)
+            except InvalidIdentifier as exc:
+                raise CommandError(str(exc)) from exc
+            if target is None:
+                raise CommandError(f"No subject {subject}.")
+        result = ledger_verify(subject=target)
+        if result.broken:
+            link = result.broken
+            raise CommandError(
+                f"Broken link at event {link.event_id} (subject {link.subject_id}): {link.problem}. "
+                f"{result.events_checked} events checked up to there."
+            )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Ledger intact: {result.events_checked} events in {result.subjects_checked} chains verified."
+            )
+        )

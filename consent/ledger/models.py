@@ -1,0 +1,240 @@
+import pgtrigger
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from consent.accounts.models import Subject
+from consent.policies.models import PolicyVersion
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+    POSTAL = "postal", _("Postal mail")
+
+
+class Purpose(models.Model):
+    """What personal data may be used for. Seeded by a data migration; codes are stable."""
+
+    class Code(models.TextChoices):
+        PRIMARY_USE = "primary_use", _("Delivering the service")
+        MARKETING_OWN = "marketing_own", _("Our own marketing")
+        MARKETING_THIRD_PARTY = "marketing_third_party", _("Partners' marketing")
+        RESEARCH = "research", _("Market research and surveys")
+        TRANSFER_ABROAD = "transfer_abroad", _("Transfer of data abroad")
+        TRANSFER_IN_SALE = "transfer_in_sale", _("Transfer in a sale or merger")
+        COOKIES_ANALYTICS = "cookies_analytics", _("Analytics cookies")
+        COOKIES_PERSONALISATION = "cookies_personalisation", _("Personalisation cookies")
+        COOKIES_ADVERTISING = "cookies_advertising", _("Advertising cookies")
+
+    class Kind(models.TextChoices):
+        # Opt-in: nothing until the person says yes. Opt-out: allowed until they say no.
+        OPT_IN = "opt_in", _("Opt-in")
+        OPT_OUT = "opt_out", _("Opt-out")
+
+    class LawfulBasis(models.TextChoices):
+        CONTRACT = "contract", _("Performance of a contract")
+        CONSENT = "consent", _("Consent")
+        LEGITIMATE_INTEREST = "legitimate_interest", _("Legitimate interest")
+
+    # The code is the key: events read "marketing_own", not a number, in SQL and exports.
+    code = models.CharField(_("code"), max_length=32, choices=Code.choices, primary_key=True)
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    lawful_basis = models.CharField(_("lawful basis"), max_length=32, choices=LawfulBasis.choices)
+    withdrawable = models.BooleanField(
+        _("withdrawable"), default=True, help_text=_("Primary use ends only by closing the account.")
+    )
+    channels = ArrayField(
+        models.CharField(max_length=16, choices=Channel.choices),
+        verbose_name=_("channels"),
+        default=list,
+        blank=True,
+        help_text=_("The ways this purpose contacts people; empty for purposes that contact no one."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("purpose")
+        verbose_name_plural = _("purposes")
+        ordering = ["position", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["opt_in", "opt_out"]), name="ledger_purpose_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(channels__contained_by=["email", "phone", "postal"]),
+                name="ledger_purpose_channels_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def contacts_people(self) -> bool:
+        return bool(self.channels)
+
+
+class ConsentEvent(models.Model):
+    """One grant or withdrawal. Append-only: the database refuses UPDATE and DELETE.
+
+    Each subject's events form a hash chain (`prev_hash` -> `hash`), so any edit made
+    with the triggers disabled shows up in `manage.py verify_ledger`."""
+
+    class Decision(models.TextChoices):
+        GRANTED = "granted", _("Granted")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class Source(models.TextChoices):
+        REGISTRATION = "registration", _("Registration")
+        PORTAL = "portal", _("Self-service portal")
+        REPRESENTATIVE = "representative", _("Customer representative")
+        UNSUBSCRIBE_LINK = "unsubscribe_link", _("Unsubscribe link")
+        IMPORT = "import", _("Import")
+        API = "api", _("API")
+        GPC = "gpc", _("Global Privacy Control signal")
+        POLICY_UPDATE = "policy_update", _("Policy update")
+        ERASURE = "erasure", _("Erasure")
+
+    class ActorType(models.TextChoices):
+        SUBJECT = "subject", _("The person themselves")
+        STAFF = "staff", _("Staff member")
+        API_KEY = "api_key", _("API key")
+        SYSTEM = "system", _("System")
+
+    GENESIS_HASH = "0" * 64
+
+    subject = models.ForeignKey(
+        Subject, verbose_name=_("subject"), on_delete=models.PROTECT, related_name="consent_events"
+    )
+    purpose = models.ForeignKey(Purpose, verbose_name=_("purpose"), on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, null=True, blank=True)  # noqa: DJ001 - NULL = every channel
+    decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices)
+    source = models.CharField(_("source"), max_length=32, choices=Source.choices)
+    # Who acted, as a label rather than a foreign key: erasing a user must not touch events.
+    actor_type = models.CharField(_("actor type"), max_length=16, choices=ActorType.choices)
+    actor_id = models.CharField(_("actor"), max_length=64, blank=True)
+    policy_version = models.ForeignKey(
+        PolicyVersion,
+        verbose_name=_("policy version"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now, editable=False)
+    evidence_digest = models.CharField(_("evidence digest"), max_length=64, blank=True, editable=False)
+    prev_hash = models.CharField(_("previous hash"), max_length=64, editable=False)
+    hash = models.CharField(_("hash"), max_length=64, editable=False)
+    idempotency_key = models.CharField(  # noqa: DJ001 - NULL: unique only where given
+        _("idempotency key"), max_length=200, null=True, blank=True, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("consent event")
+        verbose_name_plural = _("consent events")
+        indexes = [
+            models.Index(fields=["subject", "id"], name="ledger_consentevent_chain"),
+            models.Index(fields=["subject", "purpose", "occurred_at"], name="ledger_consentevent_as_of"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
+                name="ledger_consentevent_idempotency_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(decision__in=["granted", "withdrawn"]), name="ledger_consentevent_decision_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    source__in=[
+                        "registration",
+                        "portal",
+                        "representative",
+                        "unsubscribe_link",
+                        "import",
+                        "api",
+                        "gpc",
+                        "policy_update",
+                        "erasure",
+                    ]
+                ),
+                name="ledger_consentevent_source_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(actor_type__in=["subject", "staff", "api_key", "system"]),
+                name="ledger_consentevent_actor_type_valid",
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="ledger_consentevent_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        channel = f"/{self.channel}" if self.channel else ""
+        return f"#{self.pk} {self.purpose_id}{channel} {self.decision}"
+
+
+class ConsentEvidence(models.Model):
+    """What proves an event: kept apart so erasure can delete it without breaking the chain
+    (the event keeps only `evidence_digest`). Only the erasure service may delete a row."""
+
+    ERASURE_SETTING = "consent.erasure"
+
+    event = models.OneToOneField(
+        ConsentEvent, verbose_name=_("event"), primary_key=True, on_delete=models.PROTECT, related_name="evidence"
+    )
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=512, blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    text_hash = models.CharField(_("hash of the text shown"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("consent evidence")
+        verbose_name_plural = _("consent evidence")
+        triggers = [
+            pgtrigger.Protect(name="ledger_consentevidence_immutable", operation=pgtrigger.Update),
+            pgtrigger.Protect(
+                name="ledger_consentevidence_erasure_only",
+                operation=pgtrigger.Delete,
+                # The erasure service sets this for its own transaction only (SET LOCAL).
+                condition=pgtrigger.Condition("current_setting('consent.erasure', true) IS DISTINCT FROM 'on'"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"evidence of #{self.event_id}"
+
+
+class ConsentState(models.Model):
+    """The latest decision per (subject, purpose, channel), written in the same
+    transaction as its event. The hot path reads only this and suppression."""
+
+    subject = models.ForeignKey(
+        Subject, verbose_name=_("subject"), on_delete=models.PROTECT, related_name="consent_states"
+    )
+    purpose = models.ForeignKey(Purpose, verbose_name=_("purpose"), on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, null=True, blank=True)  # noqa: DJ001 - NULL = every channel
+    decision = models.CharField(_("decision"), max_length=16, choices=ConsentEvent.Decision.choices)
+    event = models.ForeignKey(ConsentEvent, verbose_name=_("last event"), on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("consent state")
+        verbose_name_plural = _("consent states")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject", "purpose", "channel"], nulls_distinct=False, name="ledger_consentstate_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        channel = f"/{self.channel}" if self.channel else ""
+        return f"{self.subject_id} {self.purpose_id}{channel}: {self.decision}"

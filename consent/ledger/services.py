@@ -1,0 +1,259 @@
+"""Writing to the consent ledger. `consent_record` is the only way an event is made."""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from consent.accounts.models import Subject
+from consent.ledger.models import ConsentEvent, ConsentEvidence, ConsentState, Purpose
+from consent.ledger.rules import channel_validate
+from consent.ledger.selectors import purpose_get
+from consent.policies.models import PolicyVersion
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who made a change: the person, a staff member, an API key or the platform."""
+
+    type: str
+    id: str = ""
+
+    @classmethod
+    def subject(cls) -> "Actor":
+        return cls(ConsentEvent.ActorType.SUBJECT)
+
+    @classmethod
+    def staff(cls, user) -> "Actor":
+        return cls(ConsentEvent.ActorType.STAFF, str(user.pk))
+
+    @classmethod
+    def api_key(cls, api_key) -> "Actor":
+        return cls(ConsentEvent.ActorType.API_KEY, api_key.prefix)
+
+    @classmethod
+    def system(cls, name: str = "") -> "Actor":
+        return cls(ConsentEvent.ActorType.SYSTEM, name)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the person saw and where from. Its digest goes into the event's hash."""
+
+    ip_address: str | None = None
+    user_agent: str = ""
+    language: str = ""
+    text_hash: str = ""
+
+    @classmethod
+    def from_request(cls, request, *, text_hash: str = "", language: str = "") -> "Evidence":
+        return cls(
+            ip_address=request.META.get("REMOTE_ADDR") or None,
+            user_agent=request.META.get("HTTP_USER_AGENT", "")[:512],
+            language=language or getattr(request, "LANGUAGE_CODE", ""),
+            text_hash=text_hash,
+        )
+
+    def digest(self) -> str:
+        return hashlib.sha256(
+            _canonical_json([self.ip_address, self.user_agent, self.language, self.text_hash])
+        ).hexdigest()
+
+
+class IdempotencyConflict(Exception):
+    """An idempotency key already used for a different request."""
+
+
+def _canonical_json(value) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True).encode()
+
+
+def event_hash(
+    *,
+    subject_id,
+    purpose_id: str,
+    channel: str | None,
+    decision: str,
+    source: str,
+    actor_type: str,
+    actor_id: str,
+    policy_version_id: int | None,
+    occurred_at: datetime,
+    evidence_digest: str,
+    prev_hash: str,
+) -> str:
+    """SHA-256 over a canonical serialisation of everything the event asserts."""
+    payload = [
+        str(subject_id),
+        purpose_id,
+        channel,
+        decision,
+        source,
+        actor_type,
+        actor_id,
+        policy_version_id,
+        occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
+        evidence_digest,
+        prev_hash,
+    ]
+    return hashlib.sha256(_canonical_json(payload)).hexdigest()
+
+
+def _validate(*, subject: Subject, purpose: Purpose, channel: str | None, decision: str, source: str) -> None:
+    if decision not in ConsentEvent.Decision.values:
+        raise ValidationError({"decision": _("Must be one of: %s.") % ", ".join(ConsentEvent.Decision.values)})
+    if source not in ConsentEvent.Source.values:
+        raise ValidationError({"source": _("Must be one of: %s.") % ", ".join(ConsentEvent.Source.values)})
+    channel_validate(purpose=purpose, channel=channel)
+    erasing = source == ConsentEvent.Source.ERASURE
+    if decision == ConsentEvent.Decision.WITHDRAWN and not purpose.withdrawable and not erasing:
+        raise ValidationError(
+            {
+                "decision": _("%(purpose)s cannot be withdrawn; it ends when the account is closed.")
+                % {"purpose": purpose.code}
+            }
+        )
+    if subject.erased_at is not None and not erasing:
+        raise ValidationError({"subject": _("This person's data has been erased; no new consent can be recorded.")})
+
+
+def _lock_subject(subject_id) -> str:
+    """Serialise writers of one subject's chain; returns the chain's head hash."""
+    with connection.cursor() as cursor:
+        # An advisory lock, not SELECT ... FOR UPDATE: it writes nothing to the subject row.
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s::text, 0))", [str(subject_id)])
+        cursor.execute(
+            "SELECT hash FROM ledger_consentevent WHERE subject_id = %s ORDER BY id DESC LIMIT 1", [subject_id]
+        )
+        row = cursor.fetchone()
+    return row[0] if row else ConsentEvent.GENESIS_HASH
+
+
+def consent_record(
+    *,
+    subject: Subject,
+    purpose: Purpose | str,
+    decision: str,
+    source: str,
+    actor: Actor,
+    evidence: Evidence | None = None,
+    channel: str | None = None,
+    policy_version: PolicyVersion | None = None,
+    idempotency_key: str | None = None,
+) -> ConsentEvent:
+    """Append one event to the subject's chain and update the current state, in one transaction.
+
+    With an `idempotency_key`, a retry returns the first event (its `created` is False)
+    instead of recording a second one; the same key with a different request raises
+    IdempotencyConflict."""
+    if isinstance(purpose, str):
+        purpose = purpose_get(purpose)
+    channel = channel or None
+    _validate(subject=subject, purpose=purpose, channel=channel, decision=decision, source=source)
+    evidence = evidence or Evidence()
+
+    if idempotency_key:
+        existing = _replayed(idempotency_key, subject=subject, purpose=purpose, channel=channel, decision=decision)
+        if existing is not None:
+            return existing
+    try:
+        with transaction.atomic():
+            event = _append(
+                subject=subject,
+                purpose=purpose,
+                channel=channel,
+                decision=decision,
+                source=source,
+                actor=actor,
+                evidence=evidence,
+                policy_version=policy_version,
+                idempotency_key=idempotency_key,
+            )
+    except IntegrityError:
+        # A concurrent retry with the same key won the race.
+        if idempotency_key:
+            existing = _replayed(idempotency_key, subject=subject, purpose=purpose, channel=channel, decision=decision)
+            if existing is not None:
+                return existing
+        raise
+    event.created = True
+    return event
+
+
+def _replayed(key: str, *, subject, purpose, channel, decision) -> ConsentEvent | None:
+    event = ConsentEvent.objects.filter(idempotency_key=key).first()
+    if event is None:
+        return None
+    if (event.subject_id, event.purpose_id, event.channel, event.decision) != (
+        subject.pk,
+        purpose.pk,
+        channel,
+        decision,
+    ):
+        raise IdempotencyConflict(_("This Idempotency-Key was already used for a different request."))
+    event.created = False
+    return event
+
+
+def _append(
+    *, subject, purpose, channel, decision, source, actor, evidence, policy_version, idempotency_key
+) -> ConsentEvent:
+    prev_hash = _lock_subject(subject.pk)
+    occurred_at = timezone.now()
+    evidence_digest = evidence.digest()
+    event = ConsentEvent(
+        subject=subject,
+        purpose=purpose,
+        channel=channel,
+        decision=decision,
+        source=source,
+        actor_type=actor.type,
+        actor_id=actor.id,
+        policy_version=policy_version,
+        occurred_at=occurred_at,
+        evidence_digest=evidence_digest,
+        prev_hash=prev_hash,
+        idempotency_key=idempotency_key,
+    )
+    event.hash = event_hash(
+        subject_id=subject.pk,
+        purpose_id=purpose.pk,
+        channel=channel,
+        decision=decision,
+        source=source,
+        actor_type=actor.type,
+        actor_id=actor.id,
+        policy_version_id=policy_version.pk if policy_version else None,
+        occurred_at=occurred_at,
+        evidence_digest=evidence_digest,
+        prev_hash=prev_hash,
+    )
+    event.save(force_insert=True)
+    ConsentEvidence.objects.create(
+        event=event,
+        ip_address=evidence.ip_address,
+        user_agent=evidence.user_agent,
+        language=evidence.language,
+        text_hash=evidence.text_hash,
+    )
+    ConsentState.objects.bulk_create(
+        [
+            ConsentState(
+                subject=subject,
+                purpose=purpose,
+                channel=channel,
+                decision=decision,
+                event=event,
+                updated_at=occurred_at,
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["subject", "purpose", "channel"],
+        update_fields=["decision", "event", "updated_at"],
+    )
+    return event

@@ -1,0 +1,23 @@
+import os
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture
+def browser_page():
+    """A Chromium page from Debian's package, driven by Playwright (never its own download)."""
+    # Playwright's sync API runs an event loop in this thread; the test's DB calls are still synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="en-GB", extra_http_headers={"Accept-Language": "en"})
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+            browser.close()

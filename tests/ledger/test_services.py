@@ -1,0 +1,136 @@
+import threading
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from consent.ledger.models import ConsentEvent, ConsentEvidence, ConsentState
+from consent.ledger.selectors import ledger_verify
+from consent.ledger.services import Actor, Evidence, IdempotencyConflict, consent_record
+from tests.factories import record, subject_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_event_its_evidence_and_the_state_are_written_together():
+    subject = subject_for("maria@example.se")
+    evidence = Evidence(ip_address="192.0.2.10", user_agent="Firefox", language="sv", text_hash="a" * 64)
+    event = consent_record(
+        subject=subject,
+        purpose="marketing_own",
+        channel="email",
+        decision="withdrawn",
+        source="portal",
+        actor=Actor.subject(),
+        evidence=evidence,
+    )
+    assert ConsentEvent.objects.filter(subject=subject).count() == 1
+    assert (event.purpose_id, event.channel, event.decision, event.source, event.actor_type) == (
+        "marketing_own", "email", "withdrawn", "portal", "subject",
+    )  # fmt: skip
+    stored = ConsentEvidence.objects.get(event=event)
+    assert (stored.ip_address, stored.user_agent, stored.language, stored.text_hash) == (
+        "192.0.2.10",
+        "Firefox",
+        "sv",
+        "a" * 64,
+    )
+    assert event.evidence_digest == evidence.digest()
+    state = ConsentState.objects.get(subject=subject)
+    assert (state.purpose_id, state.channel, state.decision, state.event_id) == (
+        "marketing_own",
+        "email",
+        "withdrawn",
+        event.pk,
+    )
+
+
+def test_the_state_follows_the_latest_event():
+    subject = subject_for("maria@example.se")
+    record(subject, "research", "withdrawn", channel="email")
+    last = record(subject, "research", "granted", channel="email")
+    state = ConsentState.objects.get(subject=subject, purpose="research", channel="email")
+    assert (state.decision, state.event_id) == ("granted", last.pk)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"purpose": "no_such_purpose", "decision": "granted"}, "purpose"),
+        ({"purpose": "cookies_analytics", "decision": "granted", "channel": "email"}, "channel"),
+        ({"purpose": "research", "decision": "granted", "channel": "postal"}, "channel"),
+        ({"purpose": "primary_use", "decision": "withdrawn"}, "decision"),
+        ({"purpose": "research", "decision": "maybe"}, "decision"),
+    ],
+)
+def test_bad_events_are_refused_and_nothing_is_written(kwargs, field):
+    subject = subject_for("maria@example.se")
+    with pytest.raises(ValidationError) as excinfo:
+        consent_record(subject=subject, source="api", actor=Actor.system(), **kwargs)
+    assert field in excinfo.value.message_dict
+    assert not ConsentEvent.objects.exists()
+
+
+def test_primary_use_can_be_withdrawn_by_erasure():
+    subject = subject_for("maria@example.se")
+    record(subject, "primary_use", source="registration")
+    event = record(subject, "primary_use", "withdrawn", source="erasure")
+    assert event.decision == "withdrawn"
+
+
+def test_an_idempotent_retry_returns_the_first_event():
+    subject = subject_for("maria@example.se")
+    first = record(subject, "research", "withdrawn", channel="email", idempotency_key="k-1")
+    again = record(subject, "research", "withdrawn", channel="email", idempotency_key="k-1")
+    assert (first.created, again.created) == (True, False)
+    assert again.pk == first.pk
+    assert ConsentEvent.objects.count() == 1
+
+
+def test_an_idempotency_key_reused_for_another_request_is_refused():
+    subject = subject_for("maria@example.se")
+    record(subject, "research", "withdrawn", channel="email", idempotency_key="k-1")
+    with pytest.raises(IdempotencyConflict):
+        record(subject, "research", "granted", channel="email", idempotency_key="k-1")
+
+
+def test_event_times_and_hashes_are_recorded_by_the_server():
+    subject = subject_for("maria@example.se")
+    with time_machine.travel("2026-03-01T10:00:00Z", tick=False):
+        event = record(subject, "research", "withdrawn", channel="email")
+    assert event.occurred_at.isoformat() == "2026-03-01T10:00:00+00:00"
+    assert len(event.hash) == 64 and event.prev_hash == ConsentEvent.GENESIS_HASH
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_writers_keep_one_unbroken_chain():
+    subject = subject_for("busy@example.com")
+    record(subject, "primary_use", source="registration")
+    errors: list[Exception] = []
+    barrier = threading.Barrier(10)
+
+    def writer(worker: int) -> None:
+        try:
+            barrier.wait()
+            for i in range(5):
+                decision = "granted" if (worker + i) % 2 else "withdrawn"
+                record(subject, "marketing_own", decision, channel="email")
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    events = list(ConsentEvent.objects.filter(subject=subject, purpose="marketing_own").order_by("id"))
+    assert len(events) == 50
+    result = ledger_verify(subject=subject)
+    assert result.broken is None and result.events_checked == 51
+    state = ConsentState.objects.get(subject=subject, purpose="marketing_own", channel="email")
+    assert (state.event_id, state.decision) == (events[-1].pk, events[-1].decision)
