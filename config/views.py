@@ -27,9 +27,20 @@ def _broker_reachable() -> bool:
         return False
 
 
+def _redis_reachable() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
 @never_cache
 def healthz(request):
     checks = {"database": _database_reachable()}
+    if settings.REDIS_URL:
+        checks["redis"] = _redis_reachable()
     if settings.CELERY_BROKER_URL:
         checks["broker"] = _broker_reachable()
     failing = [name for name, ok in checks.items() if not ok]
