@@ -44,8 +44,23 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
 
+class EmailDigestSearchMixin:
+    """Search by email address without storing one: the term is hashed and matched
+    against the digest index named by `email_digest_field`."""
+
+    email_digest_field = "email_digest"
+
+    def get_search_results(self, request, queryset, search_term):
+        if "@" in search_term:
+            try:
+                return queryset.filter(**{self.email_digest_field: email_digest(search_term)}), False
+            except InvalidIdentifier:
+                return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)
+
+
 @admin.register(Subject)
-class SubjectAdmin(admin.ModelAdmin):
+class SubjectAdmin(EmailDigestSearchMixin, admin.ModelAdmin):
     list_display = ("id", "user", "external_id", "created_at", "erased_at")
     list_select_related = ("user",)
     raw_id_fields = ("user",)
@@ -115,15 +130,6 @@ class SubjectAdmin(admin.ModelAdmin):
                 ),
             ),
         )
-
-    def get_search_results(self, request, queryset, search_term):
-        # Addresses are never stored: hash the term and match the digest index.
-        if "@" in search_term:
-            try:
-                return queryset.filter(email_digest=email_digest(search_term)), False
-            except InvalidIdentifier:
-                return queryset.none(), False
-        return super().get_search_results(request, queryset, search_term)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         # Erasure goes through the erasure service, which keeps the consent proof.

@@ -4,7 +4,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from consent.accounts.identity import InvalidIdentifier, email_digest
+from consent.accounts.admin import EmailDigestSearchMixin
 from consent.ledger.models import ConsentEvent, Purpose
 
 
@@ -30,9 +30,10 @@ class PurposeAdmin(TranslationAdmin):
 
 
 @admin.register(ConsentEvent)
-class ConsentEventAdmin(admin.ModelAdmin):
+class ConsentEventAdmin(EmailDigestSearchMixin, admin.ModelAdmin):
     """The ledger, read-only for everyone: the database refuses changes anyway."""
 
+    email_digest_field = "subject__email_digest"
     list_display = ("id", "occurred_at", "subject_link", "purpose", "channel", "decision", "source", "actor")
     list_filter = ("purpose", "source", "decision")
     list_select_related = ("purpose",)
@@ -68,15 +69,6 @@ class ConsentEventAdmin(admin.ModelAdmin):
             evidence.user_agent or "—",
             evidence.text_hash or "—",
         )
-
-    def get_search_results(self, request, queryset, search_term):
-        # Addresses are never stored: hash the term and match the subject's digest.
-        if "@" in search_term:
-            try:
-                return queryset.filter(subject__email_digest=email_digest(search_term)), False
-            except InvalidIdentifier:
-                return queryset.none(), False
-        return super().get_search_results(request, queryset, search_term)
 
     def has_add_permission(self, request) -> bool:
         return False
