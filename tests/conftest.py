@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from consent.accounts.services import api_key_create
@@ -14,6 +15,13 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_redis)
         if "browser" in item.keywords and not os.path.exists("/usr/bin/chromium"):
             item.add_marker(skip_browser)
+
+
+@pytest.fixture(autouse=True)
+def english_by_default():
+    # A request's LocaleMiddleware leaves its language active in the thread; start each test in English.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -19,6 +19,11 @@ from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
 _SHA256_HEX = re.compile(r"\A[0-9a-fA-F]{64}\Z")
+# Plain ASCII addresses, a strict subset of what Django's validator accepts, for which
+# lower-casing already is the canonical form: lists of millions skip IDNA and validation.
+_PLAIN_EMAIL = re.compile(
+    r"\A[a-z0-9_%+-]+(?:\.[a-z0-9_%+-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\Z"
+)
 
 
 class InvalidIdentifier(ValueError):
@@ -27,6 +32,13 @@ class InvalidIdentifier(ValueError):
 
 def canonical_email(raw: str) -> str:
     value = (raw or "").strip()
+    lowered = value.lower()
+    if len(lowered) <= 254 and _PLAIN_EMAIL.match(lowered) and len(lowered.partition("@")[0]) <= 64:
+        return lowered
+    return _canonical_email_full(value)
+
+
+def _canonical_email_full(value: str) -> str:
     local, sep, domain = value.rpartition("@")
     if not sep or not local or not domain:
         raise InvalidIdentifier(_("Enter a valid email address."))

@@ -4,6 +4,10 @@ A request carries `Authorization: Api-Key <prefix>.<secret>`. A missing or bad k
 is a 401; a good key without the scope an endpoint names is a 403. Staff using the
 back office reach the same endpoints with their session."""
 
+import hashlib
+import time
+
+from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
@@ -29,13 +33,28 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         return KEYWORD
 
 
+# Verified keys are remembered for a few seconds per process, so a busy integration
+# does not pay a query per request; a revocation takes effect within that time.
+_verified: dict[str, tuple[float, ApiKey]] = {}
+_VERIFIED_MAX = 1000
+
+
 def _api_key_for(key: str) -> ApiKey | None:
-    prefix, _dot, _secret = key.partition(".")
-    if not prefix or not _secret:
+    prefix, _dot, secret = key.partition(".")
+    if not prefix or not secret:
         return None
-    api_key = ApiKey.objects.filter(prefix=prefix).first()
+    fingerprint = hashlib.sha256(key.encode()).hexdigest()
+    now = time.monotonic()
+    cached = _verified.get(fingerprint)
+    if cached and cached[0] > now and not cached[1].has_expired:
+        return cached[1]
+    api_key = ApiKey.objects.filter(prefix=prefix).order_by().first()
     if api_key is None or api_key.has_expired or api_key.revoked or not api_key.is_valid(key):
+        _verified.pop(fingerprint, None)
         return None
+    if len(_verified) >= _VERIFIED_MAX:
+        _verified.clear()
+    _verified[fingerprint] = (now + settings.API_KEY_CACHE_SECONDS, api_key)
     return api_key
 
 

@@ -107,10 +107,13 @@ class ConsentEvent(models.Model):
 
     GENESIS_HASH = "0" * 64
 
+    # Indexed by ledger_consentevent_chain (subject, id); a second index would only slow writes.
     subject = models.ForeignKey(
-        Subject, verbose_name=_("subject"), on_delete=models.PROTECT, related_name="consent_events"
+        Subject, verbose_name=_("subject"), on_delete=models.PROTECT, related_name="consent_events", db_index=False
     )
-    purpose = models.ForeignKey(Purpose, verbose_name=_("purpose"), on_delete=models.PROTECT, related_name="+")
+    purpose = models.ForeignKey(
+        Purpose, verbose_name=_("purpose"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, null=True, blank=True)  # noqa: DJ001 - NULL = every channel
     decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices)
     source = models.CharField(_("source"), max_length=32, choices=Source.choices)
@@ -137,8 +140,9 @@ class ConsentEvent(models.Model):
         verbose_name = _("consent event")
         verbose_name_plural = _("consent events")
         indexes = [
+            # The chain order, history and as-of all read one subject's events through this
+            # index (a person has tens of events, not millions). Few indexes keep writes fast.
             models.Index(fields=["subject", "id"], name="ledger_consentevent_chain"),
-            models.Index(fields=["subject", "purpose", "occurred_at"], name="ledger_consentevent_as_of"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -217,13 +221,18 @@ class ConsentState(models.Model):
     """The latest decision per (subject, purpose, channel), written in the same
     transaction as its event. The hot path reads only this and suppression."""
 
+    # Indexed by the unique constraint (subject, purpose, channel).
     subject = models.ForeignKey(
-        Subject, verbose_name=_("subject"), on_delete=models.PROTECT, related_name="consent_states"
+        Subject, verbose_name=_("subject"), on_delete=models.PROTECT, related_name="consent_states", db_index=False
     )
-    purpose = models.ForeignKey(Purpose, verbose_name=_("purpose"), on_delete=models.PROTECT, related_name="+")
+    purpose = models.ForeignKey(
+        Purpose, verbose_name=_("purpose"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, null=True, blank=True)  # noqa: DJ001 - NULL = every channel
     decision = models.CharField(_("decision"), max_length=16, choices=ConsentEvent.Decision.choices)
-    event = models.ForeignKey(ConsentEvent, verbose_name=_("last event"), on_delete=models.PROTECT, related_name="+")
+    event = models.ForeignKey(
+        ConsentEvent, verbose_name=_("last event"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     updated_at = models.DateTimeField(_("updated at"))
 
     class Meta:

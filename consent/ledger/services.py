@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consent.accounts.models import Subject
-from consent.ledger.models import ConsentEvent, ConsentEvidence, ConsentState, Purpose
+from consent.db import prepared_cursor
+from consent.ledger.models import ConsentEvent, Purpose
 from consent.ledger.rules import channel_validate
 from consent.ledger.selectors import purpose_get
 from consent.policies.models import PolicyVersion
@@ -124,8 +125,9 @@ def _validate(*, subject: Subject, purpose: Purpose, channel: str | None, decisi
 
 def _lock_subject(subject_id) -> str:
     """Serialise writers of one subject's chain; returns the chain's head hash."""
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         # An advisory lock, not SELECT ... FOR UPDATE: it writes nothing to the subject row.
+        # Two statements, not one: the head must be read with a snapshot taken after the lock.
         cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s::text, 0))", [str(subject_id)])
         cursor.execute(
             "SELECT hash FROM ledger_consentevent WHERE subject_id = %s ORDER BY id DESC LIMIT 1", [subject_id]
@@ -200,6 +202,27 @@ def _replayed(key: str, *, subject, purpose, channel, decision) -> ConsentEvent 
     return event
 
 
+_APPEND_SQL = """
+WITH event AS (
+    INSERT INTO ledger_consentevent
+        (subject_id, purpose_id, channel, decision, source, actor_type, actor_id, policy_version_id,
+         occurred_at, evidence_digest, prev_hash, hash, idempotency_key)
+    VALUES (%(subject)s, %(purpose)s, %(channel)s, %(decision)s, %(source)s, %(actor_type)s, %(actor_id)s,
+            %(policy_version)s, %(occurred_at)s, %(evidence_digest)s, %(prev_hash)s, %(hash)s, %(idempotency_key)s)
+    RETURNING id
+), evidence AS (
+    INSERT INTO ledger_consentevidence (event_id, ip_address, user_agent, language, text_hash)
+    SELECT id, %(ip_address)s::inet, %(user_agent)s, %(language)s, %(text_hash)s FROM event
+), state AS (
+    INSERT INTO ledger_consentstate (subject_id, purpose_id, channel, decision, event_id, updated_at)
+    SELECT %(subject)s, %(purpose)s, %(channel)s, %(decision)s, id, %(occurred_at)s FROM event
+    ON CONFLICT ON CONSTRAINT ledger_consentstate_unique
+    DO UPDATE SET decision = EXCLUDED.decision, event_id = EXCLUDED.event_id, updated_at = EXCLUDED.updated_at
+)
+SELECT id FROM event
+"""
+
+
 def _append(
     *, subject, purpose, channel, decision, source, actor, evidence, policy_version, idempotency_key
 ) -> ConsentEvent:
@@ -233,27 +256,31 @@ def _append(
         evidence_digest=evidence_digest,
         prev_hash=prev_hash,
     )
-    event.save(force_insert=True)
-    ConsentEvidence.objects.create(
-        event=event,
-        ip_address=evidence.ip_address,
-        user_agent=evidence.user_agent,
-        language=evidence.language,
-        text_hash=evidence.text_hash,
-    )
-    ConsentState.objects.bulk_create(
-        [
-            ConsentState(
-                subject=subject,
-                purpose=purpose,
-                channel=channel,
-                decision=decision,
-                event=event,
-                updated_at=occurred_at,
-            )
-        ],
-        update_conflicts=True,
-        unique_fields=["subject", "purpose", "channel"],
-        update_fields=["decision", "event", "updated_at"],
-    )
+    # One statement writes the event, its evidence and the state projection: one round trip.
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            _APPEND_SQL,
+            {
+                "subject": subject.pk,
+                "purpose": purpose.pk,
+                "channel": channel,
+                "decision": decision,
+                "source": source,
+                "actor_type": actor.type,
+                "actor_id": actor.id,
+                "policy_version": policy_version.pk if policy_version else None,
+                "occurred_at": occurred_at,
+                "evidence_digest": evidence_digest,
+                "prev_hash": prev_hash,
+                "hash": event.hash,
+                "idempotency_key": idempotency_key,
+                "ip_address": evidence.ip_address,
+                "user_agent": evidence.user_agent,
+                "language": evidence.language,
+                "text_hash": evidence.text_hash,
+            },
+        )
+        event.pk = cursor.fetchone()[0]
+    event._state.adding = False
+    event._state.db = connection.alias
     return event

@@ -110,3 +110,32 @@ def test_canonical_phone_refuses_invalid(raw):
 
 def test_phone_digest_matches_across_formats():
     assert phone_digest("+46 70 123 45 67") == phone_digest("070-1234567", region="SE")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "alice@example.com",
+        "Alice.Smith+tag@Sub.Example.co.uk",
+        "a_b%c-d@x-y.example",
+        "x@xn--bcher-kva.example",
+        "o'brien@example.ie",
+        "first..last@example.com",
+        ".dot@example.com",
+        "a@example",
+        "a@-bad.example.com",
+        "a@example.c",
+        ("a" * 65) + "@example.com",
+        "a@" + ("b" * 64) + ".example",
+    ],
+)
+def test_the_fast_path_agrees_with_the_full_canonicalisation(raw):
+    from consent.accounts.identity import _canonical_email_full
+
+    try:
+        expected = _canonical_email_full(raw)
+    except InvalidIdentifier:
+        with pytest.raises(InvalidIdentifier):
+            canonical_email(raw)
+    else:
+        assert canonical_email(raw) == expected

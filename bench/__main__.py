@@ -1,0 +1,239 @@
+"""`python -m bench` (`make bench`): see bench/README.md.
+
+Run from the Makefile it starts in the developer's environment, makes sure the bench
+database exists, and runs itself again against that database with production settings."""
+
+import argparse
+import os
+import secrets
+import sys
+import time
+
+CHILD_ENV = "BENCH_CHILD"
+# The bench database's digests are made with this key, whatever the developer's is: the
+# data is reusable across runs, and a non-development key lets the bench run with DEBUG off.
+BENCH_IDENTITY_HASH_KEY = "bench-identity-hash-key-for-generated-data-only"
+WRITE_PROCESSES = 4
+
+GOAL_EVENTS_PER_SECOND = 1_000
+GOAL_BATCH_MS = 150
+GOAL_RATIO = 0.70
+GOAL_P99_MS = 25
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description="Performance figures on a generated database.")
+    parser.add_argument("--subjects", type=int, default=1_000_000, help="subjects in the data set (default 1,000,000)")
+    parser.add_argument("--events", type=int, default=5_000_000, help="events in the data set (default 5,000,000)")
+    parser.add_argument("--regenerate", action="store_true", help="rebuild the data set even if it is big enough")
+    parser.add_argument("--skip-http", action="store_true", help="skip the gunicorn/wrk measurements")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run (default 10)")
+    parser.add_argument(
+        "--record-events", type=int, default=8000, help="events written in the write test (default 8,000)"
+    )
+    parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of the 10,000-identifier check")
+    args = parser.parse_args(argv)
+    if args.subjects < 1000:
+        parser.error("--subjects must be at least 1,000")
+    if args.events < args.subjects:
+        parser.error("--events must be at least --subjects (every subject has a registration event)")
+    if args.duration < 1 or args.record_events < WRITE_PROCESSES:
+        parser.error("--duration and --record-events must be positive")
+    return args
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    if os.environ.get(CHILD_ENV) == "1":
+        return run(args)
+    return launch(argv)
+
+
+def launch(argv: list[str]) -> int:
+    """Create `<name>_bench` beside the developer's database and run the bench against it."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    from django.conf import settings
+
+    from bench import database
+
+    default = settings.DATABASES["default"]
+    name = database.bench_name(default["NAME"])
+    created = database.create_if_missing(default, name)
+    where = f"{default.get('HOST') or 'local socket'}:{default.get('PORT') or 5432}"
+    print(f"Bench database {name} on {where}{' (created)' if created else ''}", flush=True)
+    env = dict(os.environ)
+    env.update(
+        {
+            CHILD_ENV: "1",
+            "DATABASE_URL": database.bench_url(os.environ["DATABASE_URL"], name),
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            # Measure what production runs: DEBUG off (no query log), production middleware.
+            "DJANGO_DEBUG": "false",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "IDENTITY_HASH_KEY": BENCH_IDENTITY_HASH_KEY,
+            "EMAIL_URL": "consolemail://",
+            "DJANGO_SECURE_SSL_REDIRECT": "false",
+            "DJANGO_LOG_LEVEL": "WARNING",
+        }
+    )
+    sys.stdout.flush()
+    os.execve(sys.executable, [sys.executable, "-m", "bench", *argv], env)
+    return 0  # not reached
+
+
+def run(args: argparse.Namespace) -> int:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench import check, data, web, write
+
+    call_command("migrate", interactive=False, verbosity=0)
+    counts, generated_in = data.ensure(subjects=args.subjects, events=args.events, regenerate=args.regenerate)
+    load_before = os.getloadavg()
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        server_version = cursor.fetchone()[0]
+    print(
+        f"Data: {counts.subjects:,} subjects, {counts.events:,} events, {counts.states:,} current states, "
+        f"{counts.suppressions:,} suppression entries (PostgreSQL {server_version}, database "
+        f"{connection.settings_dict['NAME']})"
+    )
+    print(
+        f"Data generation: {f'{generated_in:.1f} s' if generated_in is not None else 'reused (--regenerate to rebuild)'}"
+    )
+
+    print(
+        f"\nWrite test: {args.record_events:,} events through consent_record from {WRITE_PROCESSES} processes…",
+        flush=True,
+    )
+    written = write.run(total=args.record_events, processes=WRITE_PROCESSES, subjects=args.subjects)
+
+    print("Batch check: 10,000 identifiers, warm-up + 5 runs…", flush=True)
+    batch = check.run(subjects=args.subjects)
+    explain = check.explain(subjects=args.subjects) if args.explain else ""
+
+    http = None
+    if not args.skip_http:
+        print(
+            f"HTTP: gunicorn ({web.WORKERS} workers) + wrk ({web.CONNECTIONS} connections, {args.duration} s runs)…",
+            flush=True,
+        )
+        try:
+            http = web.run(subjects=args.subjects, duration=args.duration)
+        except Exception as exc:  # noqa: BLE001 - report the other figures all the same
+            http = web.HttpResult(None, None, skipped=f"failed: {type(exc).__name__}: {exc}")
+
+    report(written, batch, http)
+    load_after = os.getloadavg()
+    print(
+        f"- machine: {os.cpu_count()} CPUs, load average {load_before[0]:.2f} before the measurements, {load_after[0]:.2f} after"
+        " (anything else running on the machine shows up in these figures)"
+    )
+    if explain:
+        print("\nEXPLAIN (ANALYZE, BUFFERS) of the decisions query, 10,000 identifiers:\n" + explain)
+    return 0
+
+
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def report(written, batch, http) -> None:
+    from bench.write import percentile
+
+    rows: list[tuple[str, str, str, str]] = []
+    rows.append(
+        (
+            f"Events recorded per second ({WRITE_PROCESSES} connections, {written.events:,} events)",
+            f"{written.per_second:,.0f} /s",
+            f">= {GOAL_EVENTS_PER_SECOND:,} /s",
+            _verdict(written.per_second >= GOAL_EVENTS_PER_SECOND and not written.errors),
+        )
+    )
+    rows.append(
+        (
+            "  per event: p50 / p99",
+            f"{percentile(written.latencies_ms, 0.50):.1f} / {percentile(written.latencies_ms, 0.99):.1f} ms",
+            "",
+            "",
+        )
+    )
+    rows.append(
+        (
+            "Batch check of 10,000 identifiers (median of 5)",
+            f"{batch.median_ms:,.0f} ms",
+            f"<= {GOAL_BATCH_MS} ms",
+            _verdict(batch.median_ms <= GOAL_BATCH_MS),
+        )
+    )
+    rows.append(
+        ("  max of 5 / of which hashing 10,000 emails", f"{batch.max_ms:,.0f} / {batch.hashing_ms:,.0f} ms", "", "")
+    )
+    if http is not None:
+        check_rps = f"{http.check.requests_per_second:,.0f} req/s" if http.check else "-"
+        check_p99 = f"{http.check.p99_ms:.1f} ms" if http.check else "-"
+        ceiling_rps = f"{http.ceiling.requests_per_second:,.0f} req/s" if http.ceiling else "-"
+        ratio = http.ratio
+        rows.append(("Single check over HTTP: throughput", check_rps, "", ""))
+        clean = http.check is not None and not http.check.bad_responses and not http.check.timeouts
+        rows.append(
+            (
+                "Single check over HTTP: p99 latency",
+                check_p99,
+                f"<= {GOAL_P99_MS} ms",
+                _verdict(clean and http.check.p99_ms <= GOAL_P99_MS) if http.check else "-",
+            )
+        )
+        rows.append(
+            (
+                "Ceiling (one primary-key SELECT): throughput",
+                ceiling_rps,
+                "",
+                "",
+            )
+        )
+        rows.append(
+            (
+                "Single check / ceiling",
+                f"{ratio:.0%}" if ratio is not None else "-",
+                f">= {GOAL_RATIO:.0%}",
+                _verdict(clean and ratio >= GOAL_RATIO) if ratio is not None else "-",
+            )
+        )
+
+    width = max(len(row[0]) for row in rows)
+    print(f"\n=== make bench — {time.strftime('%Y-%m-%d %H:%M:%S')} ===")
+    print(f"{'Figure':<{width}}  {'Result':>18}  {'Goal':<14}  Verdict")
+    for label, result, goal, verdict in rows:
+        print(f"{label:<{width}}  {result:>18}  {goal:<14}  {verdict}")
+
+    notes = []
+    if written.errors:
+        notes.append(f"write test: {written.errors:,} events failed, first: {written.first_error}")
+    notes.append(
+        f"batch check runs (ms): {', '.join(f'{ms:.0f}' for ms in batch.runs_ms)}; "
+        f"{batch.known:,} known subjects, {batch.allowed:,} allowed"
+    )
+    if http is not None:
+        if http.skipped:
+            notes.append(f"HTTP: {http.skipped}")
+        for label, result in (("check", http.check), ("ceiling", http.ceiling)):
+            if result is None:
+                continue
+            notes.append(
+                f"HTTP {label}: {result.requests:,} requests, p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms"
+                + (f", {result.bad_responses:,} non-2xx" if result.bad_responses else "")
+                + (f", socket errors: {result.socket_errors}" if result.socket_errors else "")
+            )
+    else:
+        notes.append("HTTP: skipped (--skip-http)")
+    for note in notes:
+        print(f"- {note}")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
