@@ -139,3 +139,10 @@ def test_the_fast_path_agrees_with_the_full_canonicalisation(raw):
             canonical_email(raw)
     else:
         assert canonical_email(raw) == expected
+
+
+@pytest.mark.parametrize("key", ["k", "a-typical-production-key-0123456789", "x" * 64, "y" * 65, "ünïcödé-key"])
+def test_the_precomputed_hmac_is_standard_hmac_sha256(settings, key):
+    settings.IDENTITY_HASH_KEY = key
+    sha = hashlib.sha256(b"alice@example.com").digest()
+    assert email_digest("alice@example.com") == hmac.new(key.encode(), sha, "sha256").digest()
