@@ -11,6 +11,8 @@ from django.db import transaction
 from consent.accounts.models import User
 from consent.accounts.roles import REPRESENTATIVE, roles_sync
 from consent.accounts.services import user_create
+from consent.ledger.services import Actor, Evidence, consent_record
+from consent.policies.selectors import policy_version_current
 from consent.policies.services import policies_demo_seed
 
 DEMO_ACCOUNTS = {
@@ -22,6 +24,55 @@ DEMO_ACCOUNTS = {
         "group": REPRESENTATIVE,
     },
 }
+
+
+# People whose choices fill the demo ledger: (profile, [(purpose, channel, decision, source)]).
+DEMO_PEOPLE = [
+    (
+        {
+            "email": "maria.lind@example.se",
+            "first_name": "Maria",
+            "last_name": "Lind",
+            "country": "SE",
+            "language": "sv",
+        },
+        [("marketing_own", "email", "withdrawn", "registration"), ("cookies_analytics", None, "granted", "portal")],
+    ),
+    (
+        {
+            "email": "jean.martin@example.fr",
+            "first_name": "Jean",
+            "last_name": "Martin",
+            "country": "FR",
+            "language": "fr",
+        },
+        [("marketing_third_party", "email", "granted", "registration"), ("research", None, "withdrawn", "portal")],
+    ),
+    (
+        {"email": "alex.kim@example.com", "first_name": "Alex", "last_name": "Kim", "country": "US", "language": "en"},
+        [("marketing_own", None, "withdrawn", "representative"), ("transfer_in_sale", None, "withdrawn", "portal")],
+    ),
+]
+
+
+def _demo_people() -> None:
+    """Registered people with a few choices each, so the ledger and subject pages show something."""
+    policy = policy_version_current(slug="privacy-policy")
+    for profile, choices in DEMO_PEOPLE:
+        if User.objects.filter(email=profile["email"]).exists():
+            continue
+        user = user_create(password=None, **profile)
+        evidence = Evidence(ip_address="192.0.2.10", user_agent="demo", language=profile["language"])
+        consent_record(
+            subject=user.subject, purpose="primary_use", decision="granted", source="registration",
+            actor=Actor.subject(), evidence=evidence, policy_version=policy,
+        )  # fmt: skip
+        for purpose, channel, decision, source in choices:
+            actor = Actor.system("demo") if source == "representative" else Actor.subject()
+            consent_record(
+                subject=user.subject, purpose=purpose, channel=channel, decision=decision, source=source,
+                actor=actor, evidence=evidence, policy_version=policy,
+            )  # fmt: skip
 
 
 def _demo_passwords(path: Path) -> dict[str, str]:
@@ -40,6 +91,7 @@ def demo_seed(*, credentials_path: Path | None = None) -> list[tuple[str, str, s
     """Returns (role, email, password) for each demo account."""
     roles_sync()
     policies_demo_seed()
+    _demo_people()
     passwords = _demo_passwords(credentials_path or settings.VAR_DIR / "demo-credentials.json")
     logins = []
     for role, spec in DEMO_ACCOUNTS.items():

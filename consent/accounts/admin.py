@@ -81,6 +81,7 @@ class SubjectAdmin(EmailDigestSearchMixin, admin.ModelAdmin):
 
     @admin.display(description=_("state per purpose"))
     def consent_overview(self, obj: Subject) -> str:
+        from consent.ledger.rules import Reason
         from consent.ledger.selectors import consent_state
 
         if obj.pk is None:
@@ -94,7 +95,7 @@ class SubjectAdmin(EmailDigestSearchMixin, admin.ModelAdmin):
                         state.purpose.name,
                         choice.channel or _("all channels"),
                         _("allowed") if choice.allowed else _("not allowed"),
-                        choice.reason,
+                        Reason.LABELS[choice.reason],
                     )
                 )
         header = format_html(

@@ -3,6 +3,7 @@
 from datetime import datetime, time
 
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -220,7 +221,8 @@ class ConsentCheckApi(APIView):
         purpose, channel, identifiers = _check_input(request.data)
         decisions = consent_decisions(purpose=purpose, channel=channel, identifiers=identifiers)
         allowed = sum(1 for decision in decisions if decision.allowed)
-        return Response(
+        # A plain JsonResponse: the hot path skips DRF's renderer machinery (the API speaks only JSON).
+        return JsonResponse(
             {
                 "purpose": purpose,
                 "channel": channel,

@@ -3,6 +3,7 @@ decides whether a purpose may use a person's data now."""
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from consent.ledger.models import ConsentEvent, Purpose
 
@@ -17,6 +18,16 @@ class Reason:
     SUPPRESSED = "suppressed"
     ERASED = "erased"
     NO_POLICY_ACCEPTED = "no_policy_accepted"  # opt-out needs an accepted policy to rely on
+
+    LABELS = {
+        GRANTED: gettext_lazy("granted"),
+        WITHDRAWN: gettext_lazy("withdrawn"),
+        NOT_GRANTED: gettext_lazy("never granted (opt-in)"),
+        OPT_OUT_DEFAULT: gettext_lazy("not objected to (opt-out)"),
+        SUPPRESSED: gettext_lazy("on a do-not-contact list"),
+        ERASED: gettext_lazy("data erased"),
+        NO_POLICY_ACCEPTED: gettext_lazy("no accepted privacy policy"),
+    }
 
 
 def channel_validate(*, purpose: Purpose, channel: str | None, required: bool = False) -> None:

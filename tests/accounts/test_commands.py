@@ -4,6 +4,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from consent.accounts.models import ApiKey, User
+from consent.ledger.models import ConsentEvent
+from consent.policies.models import PolicyVersion
 
 pytestmark = pytest.mark.django_db
 
@@ -28,9 +30,12 @@ def test_seed_demo_is_idempotent_and_its_logins_work(client, tmp_path, settings)
     settings.VAR_DIR = tmp_path
     first, second = io.StringIO(), io.StringIO()
     call_command("seed_demo", stdout=first)
+    counts = (User.objects.count(), ConsentEvent.objects.count(), PolicyVersion.objects.count())
     call_command("seed_demo", stdout=second)
     assert first.getvalue() == second.getvalue()
+    assert (User.objects.count(), ConsentEvent.objects.count(), PolicyVersion.objects.count()) == counts
     assert User.objects.filter(is_staff=True).count() == 2
+    assert counts[1] == 9 and counts[2] == 6
 
     line = next(line for line in first.getvalue().splitlines() if line.strip().startswith("admin"))
     _role, email, _label, password = line.split()
