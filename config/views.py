@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.defaults import page_not_found, server_error
 
@@ -55,11 +56,11 @@ def healthz(request):
 
 def not_found(request, exception=None):
     if request.path.startswith("/api/"):
-        return JsonResponse(error_body("not_found", "Not found."), status=404)
+        return JsonResponse(error_body("not_found", _("Not found.")), status=404)
     return page_not_found(request, exception)
 
 
 def error(request):
     if request.path.startswith("/api/"):
-        return JsonResponse(error_body("server_error", "Internal error; it has been logged."), status=500)
+        return JsonResponse(error_body("server_error", _("Internal error; it has been logged.")), status=500)
     return server_error(request)

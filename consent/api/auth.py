@@ -8,6 +8,8 @@ import hashlib
 import time
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
@@ -26,7 +28,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             return None
         api_key = _api_key_for(key.strip())
         if api_key is None:
-            raise exceptions.AuthenticationFailed("Invalid, expired or revoked API key.")
+            raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked API key."))
         return (None, api_key)
 
     def authenticate_header(self, request) -> str:
@@ -64,13 +66,14 @@ class HasScope(permissions.BasePermission):
     An API key needs the scope; a staff session is allowed; anyone else is refused.
     Views that serve the public set `permission_classes` themselves."""
 
-    message = "This API key lacks the scope this endpoint needs."
+    message = gettext_lazy("This API key lacks the scope this endpoint needs.")
 
     def has_permission(self, request, view) -> bool:
         scope = required_scope(view, request.method)
         if isinstance(request.auth, ApiKey):
             if scope is None or not request.auth.has_scope(scope):
-                self.message = f"This API key lacks the scope '{scope}'." if scope else self.message
+                if scope:
+                    self.message = _("This API key lacks the scope '%(scope)s'.") % {"scope": scope}
                 return False
             return True
         user = request.user

@@ -18,7 +18,6 @@ from rest_framework.views import APIView
 
 from consent.accounts.identity import InvalidIdentifier
 from consent.accounts.models import ApiKey, Subject
-from consent.accounts.services import subject_get_or_create
 from consent.api.auth import HasScope
 from consent.api.errors import ErrorSerializer
 from consent.ledger.models import Channel, ConsentEvent
@@ -31,7 +30,7 @@ from consent.ledger.selectors import (
     purposes_by_code,
     subject_resolve,
 )
-from consent.ledger.services import Actor, Evidence, IdempotencyConflict, consent_record
+from consent.ledger.services import Actor, Evidence, IdempotencyConflict, consent_record_for_person
 from consent.policies.models import PolicyVersion
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
@@ -137,19 +136,12 @@ class ConsentRecordApi(APIView):
         if len(key) > 100:
             raise ValidationError({"Idempotency-Key": _("At most 100 characters.")})
         ref = params["subject"]
-        try:
-            if "subject_id" in ref:
-                subject = subject_resolve(subject_id=str(ref["subject_id"]))
-                if subject is None:
-                    raise ValidationError({"subject": _("No subject with this id.")})
-            else:
-                subject = subject_get_or_create(email=ref.get("email"), external_id=ref.get("external_id"))
-        except InvalidIdentifier as exc:
-            raise ValidationError({"subject": str(exc)}) from None
         evidence = params.get("evidence") or {}
         try:
-            event = consent_record(
-                subject=subject,
+            event = consent_record_for_person(
+                email=ref.get("email"),
+                external_id=ref.get("external_id"),
+                subject_id=str(ref["subject_id"]) if "subject_id" in ref else None,
                 purpose=params["purpose"],
                 channel=params.get("channel"),
                 decision=params["decision"],

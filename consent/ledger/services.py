@@ -10,6 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from consent.accounts.identity import InvalidIdentifier
 from consent.accounts.models import Subject
 from consent.db import prepared_cursor
 from consent.ledger.models import ConsentEvent, Purpose
@@ -185,6 +186,27 @@ def consent_record(
         raise
     event.created = True
     return event
+
+
+@transaction.atomic
+def consent_record_for_person(
+    *, email: str | None = None, external_id: str | None = None, subject_id: str | None = None, **record
+) -> ConsentEvent:
+    """Find (or create) the person named by email, external id or subject id, then record
+    the event: one transaction, so a refused event leaves no new subject behind."""
+    from consent.accounts.services import subject_get_or_create
+    from consent.ledger.selectors import subject_resolve
+
+    try:
+        if subject_id:
+            subject = subject_resolve(subject_id=subject_id)
+            if subject is None:
+                raise ValidationError({"subject": _("No subject with this id.")})
+        else:
+            subject = subject_get_or_create(email=email, external_id=external_id)
+    except InvalidIdentifier as exc:
+        raise ValidationError({"subject": str(exc)}) from None
+    return consent_record(subject=subject, **record)
 
 
 def _replayed(key: str, *, subject, purpose, channel, decision) -> ConsentEvent | None:

@@ -1,5 +1,6 @@
 import pytest
 
+from consent.accounts.models import Subject
 from consent.ledger.models import ConsentEvent
 from tests.factories import UserFactory, record, subject_for
 
@@ -87,6 +88,14 @@ def test_idempotency_keys_belong_to_their_caller(api_key_client):
 def test_bad_input_is_a_400_naming_the_field(writer, body, field):
     assert _error_field(writer.post("/api/v1/consents/", body, format="json")) == field
     assert not ConsentEvent.objects.exists()
+
+
+def test_a_refused_event_leaves_no_new_subject_behind(writer):
+    response = writer.post(
+        "/api/v1/consents/", _event_body(subject={"email": "first-contact@example.com"}, purpose="nope"), format="json"
+    )
+    assert response.status_code == 400
+    assert not Subject.objects.exists()
 
 
 def test_a_non_json_body_is_a_400(writer):
