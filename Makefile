@@ -17,6 +17,7 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 bootstrap: $(BIN)/.installed
+	@test -f .env || printf '# Local development settings (not committed; see README).\nDJANGO_DEBUG=true\n' > .env
 	@$(BIN)/python scripts/compile_catalogues.py
 
 migrate: bootstrap
