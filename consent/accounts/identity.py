@@ -99,6 +99,10 @@ def _keyed(sha256: bytes) -> bytes:
     return _keyed_sha256.digest(sha256)
 
 
+def is_sha256_hex(value: str) -> bool:
+    return bool(_SHA256_HEX.match(value))
+
+
 def digest_from_sha256(sha256_hex: str) -> bytes:
     """The digest of an address that arrives already hashed (SHA-256 of the canonical form)."""
     value = (sha256_hex or "").strip()

@@ -1,7 +1,6 @@
 """Reading the consent ledger: current state, state on a past date, history,
 decisions for many people at once, receipts."""
 
-import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -12,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from consent.accounts.identity import InvalidIdentifier, digest_from_sha256, email_digest
+from consent.accounts.identity import InvalidIdentifier, digest_from_sha256, email_digest, is_sha256_hex
 from consent.accounts.models import Subject
 from consent.db import prepared_cursor
 from consent.ledger.models import ConsentEvent, ConsentState, Purpose
@@ -22,7 +21,6 @@ from consent.suppression.models import SuppressionEntry
 CHECK_LIMIT = 10_000
 _PURPOSE_CACHE_SECONDS = 60
 _purpose_cache: tuple[float, dict[str, Purpose]] = (0.0, {})
-_SHA256_HEX = re.compile(r"\A[0-9a-fA-F]{64}\Z")
 
 
 def purposes_by_code() -> dict[str, Purpose]:
@@ -190,7 +188,7 @@ def _parse_identifier(raw) -> tuple[bytes | None, uuid.UUID | None]:
     value = raw.strip()
     if "@" in value:
         return email_digest(value), None
-    if _SHA256_HEX.match(value):
+    if is_sha256_hex(value):
         return digest_from_sha256(value), None
     try:
         return None, uuid.UUID(value)

@@ -3,7 +3,6 @@
 Each view's input and output serializers sit just above it."""
 
 from django.urls import path, reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -19,7 +18,7 @@ from consent.policies.models import PolicyDocument, PolicyVersion
 
 def _request_language(validated: dict) -> str:
     # No ?language=: the one LocaleMiddleware negotiated from Accept-Language.
-    return validated.get("language") or (get_language() or "en").split("-")[0]
+    return validated.get("language") or selectors.policy_language_active()
 
 
 def _document_or_404(slug: str) -> PolicyDocument:

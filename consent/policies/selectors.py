@@ -7,6 +7,7 @@ import difflib
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.translation import get_language
 from django_countries import countries
 
 from consent.policies.models import PolicyDocument, PolicyVersion
@@ -14,6 +15,11 @@ from consent.policies.services import DEFAULT_LANGUAGE, policy_content_hash
 
 PUBLIC_STATUSES = (PolicyVersion.Status.PUBLISHED, PolicyVersion.Status.RETIRED)
 LANGUAGE_CODES = tuple(code for code, _name in settings.LANGUAGES)
+
+
+def policy_language_active() -> str:
+    """The language LocaleMiddleware chose for this request, as a bare code (en, sv, fr)."""
+    return (get_language() or "en").split("-")[0]
 
 
 def policy_country_normalise(country: str | None) -> str | None:

@@ -2,15 +2,10 @@
 
 from django.http import Http404
 from django.shortcuts import render
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from consent.policies import selectors
 from consent.policies.models import PolicyDocument, PolicyVersion
-
-
-def _language() -> str:
-    return (get_language() or "en").split("-")[0]
 
 
 def _reader_country(request) -> str:
@@ -25,7 +20,7 @@ def _reader_country(request) -> str:
 
 
 def _version_page(request, version: PolicyVersion, *, current: PolicyVersion | None = None):
-    language = _language()
+    language = selectors.policy_language_active()
     previous = selectors.policy_version_previous(version=version)
     if current is None and version.status != PolicyVersion.Status.PUBLISHED:
         current = selectors.policy_version_current(slug=version.document.slug, country=version.country.code or "")
@@ -62,7 +57,7 @@ def cookie_notice(request):
 
 
 def version_history(request):
-    language = _language()
+    language = selectors.policy_language_active()
     documents = []
     # The privacy policy first: it is what most readers come for.
     ordered = sorted(PolicyDocument.objects.all(), key=lambda d: (d.kind != PolicyDocument.Kind.PRIVACY_POLICY, d.slug))
@@ -98,7 +93,7 @@ def version_diff(request, slug: str, pk: int, other_pk: int):
     new = selectors.policy_version_public_get(slug=slug, pk=other_pk)
     if old is None or new is None:
         raise Http404(_("No published version of this document has that number."))
-    language = _language()
+    language = selectors.policy_language_active()
     lines = selectors.policy_version_diff(old=old, new=new, language=language)
     served = selectors.policy_diff_language(old=old, new=new, language=language)
     return render(
