@@ -64,23 +64,14 @@ def run(*, subjects: int) -> CheckResult:
 
 def explain(*, subjects: int) -> str:
     """EXPLAIN (ANALYZE, BUFFERS) of the decisions query for the same 10,000 identifiers."""
-    from django.db import connection
-
     from consent.accounts.identity import email_digest
+    from consent.db import prepared_cursor
     from consent.ledger import selectors
 
-    sql = getattr(selectors, "_DECISIONS_SQL", None)
-    if sql is None:
-        return "(consent.ledger.selectors no longer has _DECISIONS_SQL; nothing to explain)"
     batch = identifiers(subjects)
-    params = {
-        "contact": True,
-        "purpose": PURPOSE,
-        "channel": CHANNEL,
-        "ords": list(range(len(batch))),
-        "digests": [email_digest(i) for i in batch],
-        "subject_ids": [None] * len(batch),
-    }
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+    params = selectors.decisions_query_params(
+        selectors.purpose_get(PURPOSE), CHANNEL, [email_digest(i) for i in batch], [None] * len(batch)
+    )
+    with prepared_cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + selectors._DECISIONS_SQL, params)
         return "\n".join(row[0] for row in cursor.fetchall())

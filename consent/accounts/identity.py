@@ -14,8 +14,10 @@ import re
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.signals import setting_changed
 from django.core.validators import validate_email
 from django.db import DatabaseError
+from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
 _SHA256_HEX = re.compile(r"\A[0-9a-fA-F]{64}\Z")
@@ -72,7 +74,6 @@ class _KeyedSha256:
     sets up a new HMAC context per call, which dominates hashing a 10,000-address batch."""
 
     def __init__(self, key: str):
-        self.key = key
         raw = key.encode()
         if len(raw) > 64:
             raw = hashlib.sha256(raw).digest()
@@ -88,15 +89,22 @@ class _KeyedSha256:
         return outer.digest()
 
 
-_keyed_sha256 = _KeyedSha256("")
+_keyed_sha256: _KeyedSha256 | None = None
 
 
 def _keyed(sha256: bytes) -> bytes:
+    # Built on first use, not per call: reading `settings` costs as much as the HMAC.
     global _keyed_sha256
-    key = settings.IDENTITY_HASH_KEY
-    if _keyed_sha256.key != key:
-        _keyed_sha256 = _KeyedSha256(key)
+    if _keyed_sha256 is None:
+        _keyed_sha256 = _KeyedSha256(settings.IDENTITY_HASH_KEY)
     return _keyed_sha256.digest(sha256)
+
+
+@receiver(setting_changed)
+def _forget_key(*, setting, **kwargs) -> None:
+    global _keyed_sha256
+    if setting == "IDENTITY_HASH_KEY":
+        _keyed_sha256 = None
 
 
 def is_sha256_hex(value: str) -> bool:

@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import HashIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
@@ -128,6 +129,14 @@ class Subject(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, editable=False)
+    # A copy of this person's rows in ledger_consentstate, {"purpose[/channel]": [decision,
+    # event id]}, written by the ledger in the statement that appends the event. The batch
+    # check finds everything it needs in the row it looks the person up by.
+    consent_choices = models.JSONField(_("current choices"), default=dict, db_default={}, editable=False)
+
+    # Only the ledger writes consent_choices; a save() of a Subject loaded earlier must not
+    # put back the choices it read.
+    LEDGER_FIELDS = frozenset({"consent_choices"})
 
     class Meta:
         verbose_name = _("subject")
@@ -136,9 +145,20 @@ class Subject(models.Model):
             models.UniqueConstraint(fields=["email_digest"], name="accounts_subject_email_digest_unique"),
             models.UniqueConstraint(fields=["external_id"], name="accounts_subject_external_id_unique"),
         ]
+        indexes = [
+            # The check looks up thousands of digests at a time: a hash probe reads one
+            # bucket page where the unique B-tree (kept for the constraint) descends three.
+            HashIndex(fields=["email_digest"], name="accounts_subject_digest_hash"),
+        ]
 
     def __str__(self) -> str:
         return str(self.id)
+
+    def save(self, *args, update_fields=None, **kwargs):
+        if update_fields is None and not self._state.adding:
+            skip = self.LEDGER_FIELDS | self.get_deferred_fields()  # deferred: as Model.save() does
+            update_fields = [f.name for f in self._meta.concrete_fields if not f.primary_key and f.name not in skip]
+        super().save(*args, update_fields=update_fields, **kwargs)
 
     @property
     def email_digest_hex(self) -> str:

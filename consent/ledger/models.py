@@ -219,7 +219,7 @@ class ConsentEvidence(models.Model):
 
 class ConsentState(models.Model):
     """The latest decision per (subject, purpose, channel), written in the same
-    transaction as its event. The hot path reads only this and suppression."""
+    statement as its event, together with its copy in Subject.consent_choices."""
 
     # Indexed by the unique constraint (subject, purpose, channel).
     subject = models.ForeignKey(
@@ -247,3 +247,8 @@ class ConsentState(models.Model):
     def __str__(self) -> str:
         channel = f"/{self.channel}" if self.channel else ""
         return f"{self.subject_id} {self.purpose_id}{channel}: {self.decision}"
+
+    @staticmethod
+    def choice_key(purpose_id: str, channel: str | None) -> str:
+        """This row's key in Subject.consent_choices, the copy the batch check reads."""
+        return f"{purpose_id}/{channel}" if channel else purpose_id

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from consent.accounts.identity import InvalidIdentifier
 from consent.accounts.models import Subject
 from consent.db import prepared_cursor
-from consent.ledger.models import ConsentEvent, Purpose
+from consent.ledger.models import ConsentEvent, ConsentState, Purpose
+from consent.ledger.projection import CHOICES_REBUILD_SQL, STATES_REBUILD_SQL
 from consent.ledger.rules import channel_validate
 from consent.ledger.selectors import purpose_get
 from consent.policies.models import PolicyVersion
@@ -240,9 +241,26 @@ WITH event AS (
     SELECT %(subject)s, %(purpose)s, %(channel)s, %(decision)s, id, %(occurred_at)s FROM event
     ON CONFLICT ON CONSTRAINT ledger_consentstate_unique
     DO UPDATE SET decision = EXCLUDED.decision, event_id = EXCLUDED.event_id, updated_at = EXCLUDED.updated_at
+), choices AS (
+    UPDATE accounts_subject s
+       SET consent_choices = s.consent_choices
+                             || jsonb_build_object(%(choice_key)s::text, jsonb_build_array(%(decision)s::text, event.id))
+      FROM event
+     WHERE s.id = %(subject)s
 )
 SELECT id FROM event
 """
+
+
+def consent_state_rebuild() -> tuple[int, int]:
+    """Rewrite ConsentState from the events, then Subject.consent_choices from ConsentState,
+    where they differ: for data loaded around consent_record (a restore of the ledger
+    tables, the bench's generator). Returns (states written, subjects' copies rewritten)."""
+    with connection.cursor() as cursor:
+        cursor.execute(STATES_REBUILD_SQL)
+        states = cursor.rowcount
+        cursor.execute(CHOICES_REBUILD_SQL)
+        return states, cursor.rowcount
 
 
 def _append(
@@ -278,7 +296,7 @@ def _append(
         evidence_digest=evidence_digest,
         prev_hash=prev_hash,
     )
-    # One statement writes the event, its evidence and the state projection: one round trip.
+    # One statement writes the event, its evidence and both copies of the state: one round trip.
     with prepared_cursor() as cursor:
         cursor.execute(
             _APPEND_SQL,
@@ -300,6 +318,7 @@ def _append(
                 "user_agent": evidence.user_agent,
                 "language": evidence.language,
                 "text_hash": evidence.text_hash,
+                "choice_key": ConsentState.choice_key(purpose.pk, channel),
             },
         )
         event.pk = cursor.fetchone()[0]

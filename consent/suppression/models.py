@@ -1,3 +1,4 @@
+from django.contrib.postgres.indexes import HashIndex
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -46,8 +47,10 @@ class SuppressionEntry(models.Model):
         verbose_name = _("suppression entry")
         verbose_name_plural = _("suppression entries")
         constraints = [
+            # Scope first: lookups by digest go through the hash index below, and with the
+            # digest leading this B-tree would be the planner's pick, at three pages a probe.
             models.UniqueConstraint(
-                fields=["identifier_digest", "purpose", "channel"],
+                fields=["purpose", "channel", "identifier_digest"],
                 nulls_distinct=False,
                 name="suppression_suppressionentry_scope_unique",
             ),
@@ -66,6 +69,7 @@ class SuppressionEntry(models.Model):
                 name="suppression_suppressionentry_reason_valid",
             ),
         ]
+        indexes = [HashIndex(fields=["identifier_digest"], name="suppression_entry_digest_hash")]
 
     def __str__(self) -> str:
         scope = " / ".join(filter(None, [self.purpose, self.channel])) or "all marketing"

@@ -91,3 +91,11 @@ def test_current_key_endpoint(api_key_client, settings):
     response = client.get("/api/v1/auth/key/")
     assert response.status_code == 200
     assert response.json()["scopes"] == ["consent:read", "suppression:read"]
+
+
+def test_the_api_answers_json_whatever_the_client_accepts(api_key_client):
+    client = api_key_client("consent:read")
+    response = client.get("/api/v1/probe/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"ok": True}

@@ -17,3 +17,12 @@ def test_the_openapi_schema_is_valid_and_warning_free(tmp_path):
 def test_swagger_ui_is_served_without_a_cdn(client):
     page = client.get("/api/docs/").content.decode()
     assert "cdn." not in page and "unpkg" not in page
+
+
+@pytest.mark.django_db
+def test_the_schema_is_served_as_yaml_or_json_on_request(client, admin_user):
+    client.force_login(admin_user)
+    assert client.get("/api/schema/").content.startswith(b"openapi:")
+    assert client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")["Content-Type"].startswith(
+        "application/vnd.oai.openapi+json"
+    )

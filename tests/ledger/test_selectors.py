@@ -106,6 +106,20 @@ def test_a_later_channel_grant_overrides_an_earlier_all_channel_withdrawal(timel
     assert state[("marketing_own", "email")] == (False, Reason.WITHDRAWN)
 
 
+def test_the_batch_check_agrees_with_the_persons_own_state(timeline):
+    """Two readers of the current state (the subject's consent_choices for the check,
+    ConsentState for the person's page) give the same answer for every purpose and channel."""
+    record(timeline, "marketing_own", "granted", channel="postal")
+    record(timeline, "research", "withdrawn", channel="phone")
+    record(timeline, "research", "granted")
+    record(timeline, "cookies_analytics", "granted")
+    for (purpose, channel), expected in _state(timeline).items():
+        if channel is None and purposes_by_code()[purpose].channels:
+            continue  # the check always names a channel for a purpose that contacts people
+        [decision] = consent_decisions(purpose=purpose, channel=channel, identifiers=[str(timeline.pk)])
+        assert (decision.allowed, decision.reason) == expected, (purpose, channel)
+
+
 def _decide(identifiers, purpose="marketing_own", channel="email"):
     return [(d.allowed, d.reason) for d in consent_decisions(purpose=purpose, channel=channel, identifiers=identifiers)]
 

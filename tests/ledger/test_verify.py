@@ -4,9 +4,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from consent.ledger.models import ConsentEvent
+from consent.accounts.models import Subject
+from consent.ledger.models import ConsentEvent, ConsentState
 from consent.ledger.selectors import ledger_verify
-from consent.ledger.services import Evidence
+from consent.ledger.services import Evidence, consent_state_rebuild
 from tests.factories import record, subject_for
 
 pytestmark = pytest.mark.django_db
@@ -101,3 +102,27 @@ def test_verify_one_subject(chain):
     assert "1 events in 1 chains" in out.getvalue()
     with pytest.raises(CommandError, match="Broken link"):
         call_command("verify_ledger", "--subject", str(alice.pk))
+
+
+def test_a_current_state_that_disagrees_with_the_events_is_named(chain):
+    alice, _bob, events = chain
+    ConsentState.objects.filter(subject=alice, purpose="marketing_own").update(decision="withdrawn", event=events[1])
+    result = ledger_verify()
+    assert result.broken is None
+    assert result.drift == (
+        f"subject {alice.pk}: the current state of marketing_own/email is event {events[1].pk}, "
+        f"but its last event is {events[4].pk}"
+    )
+    with pytest.raises(CommandError, match="the current state of marketing_own/email"):
+        call_command("verify_ledger", stdout=io.StringIO())
+
+
+def test_a_subject_row_copy_that_disagrees_with_the_state_is_named(chain):
+    alice, bob, _events = chain
+    Subject.objects.filter(pk=bob.pk).update(consent_choices={})
+    assert ledger_verify(subject=bob).drift == (
+        f"subject {bob.pk}: the copy of its current state on the subject row differs from ConsentState"
+    )
+    assert ledger_verify(subject=alice).drift is None
+    consent_state_rebuild()
+    assert ledger_verify().drift is None

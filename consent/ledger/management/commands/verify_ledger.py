@@ -5,7 +5,10 @@ from consent.ledger.selectors import ledger_verify, subject_resolve
 
 
 class Command(BaseCommand):
-    help = "Recompute every consent event's hash chain and name the first broken link."
+    help = (
+        "Recompute every consent event's hash chain and name the first broken link; then check that the "
+        "current state agrees with the events."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--subject", help="check one subject only (UUID)")
@@ -26,8 +29,14 @@ class Command(BaseCommand):
                 f"Broken link at event {link.event_id} (subject {link.subject_id}): {link.problem}. "
                 f"{result.events_checked} events checked up to there."
             )
+        if result.drift:
+            raise CommandError(
+                f"The chains are intact, but {result.drift}. consent_state_rebuild() "
+                "(consent.ledger.services) rewrites the current state from the events."
+            )
         self.stdout.write(
             self.style.SUCCESS(
-                f"Ledger intact: {result.events_checked} events in {result.subjects_checked} chains verified."
+                f"Ledger intact: {result.events_checked} events in {result.subjects_checked} chains verified; "
+                "the current state agrees with them."
             )
         )

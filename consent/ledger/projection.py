@@ -1,0 +1,61 @@
+"""The current state as SQL over what it is derived from: ConsentState from the events, and
+its copy on the subject row (Subject.consent_choices) from ConsentState. consent_record
+keeps both up to date event by event; these statements rebuild and verify them in bulk.
+"""
+# ruff: noqa: S608 - the statements are composed of this module's constants only.
+
+# ConsentState as the events say it should be: the last event per (subject, purpose, channel).
+STATES_FROM_EVENTS = """
+SELECT DISTINCT ON (subject_id, purpose_id, channel) subject_id, purpose_id, channel, decision, id, occurred_at
+  FROM ledger_consentevent
+ ORDER BY subject_id, purpose_id, channel, id DESC
+"""
+
+# Subject.consent_choices as ConsentState says it should be (keys as ConsentState.choice_key).
+CHOICES_FROM_STATES = """
+SELECT subject_id,
+       jsonb_object_agg(purpose_id || COALESCE('/' || channel, ''), jsonb_build_array(decision, event_id)) AS choices
+  FROM ledger_consentstate
+ GROUP BY subject_id
+"""
+
+STATES_REBUILD_SQL = f"""
+INSERT INTO ledger_consentstate (subject_id, purpose_id, channel, decision, event_id, updated_at)
+{STATES_FROM_EVENTS}
+ON CONFLICT ON CONSTRAINT ledger_consentstate_unique
+DO UPDATE SET decision = EXCLUDED.decision, event_id = EXCLUDED.event_id, updated_at = EXCLUDED.updated_at
+ WHERE ledger_consentstate.event_id IS DISTINCT FROM EXCLUDED.event_id
+"""
+
+CHOICES_REBUILD_SQL = f"""
+UPDATE accounts_subject s SET consent_choices = c.choices
+  FROM ({CHOICES_FROM_STATES}) c
+ WHERE c.subject_id = s.id AND s.consent_choices IS DISTINCT FROM c.choices
+"""
+
+# The first (subject, purpose, channel) whose ConsentState row is not its last event.
+# %(subject)s narrows both to one subject; NULL checks everyone.
+STATES_DRIFT_SQL = f"""
+SELECT COALESCE(last.subject_id, cs.subject_id), COALESCE(last.purpose_id, cs.purpose_id),
+       COALESCE(last.channel, cs.channel), last.id, cs.event_id
+  FROM (SELECT * FROM ({STATES_FROM_EVENTS}) e
+         WHERE %(subject)s::uuid IS NULL OR subject_id = %(subject)s::uuid) last
+  FULL JOIN (SELECT * FROM ledger_consentstate
+              WHERE %(subject)s::uuid IS NULL OR subject_id = %(subject)s::uuid) cs
+    ON cs.subject_id = last.subject_id AND cs.purpose_id = last.purpose_id
+   AND COALESCE(cs.channel, '') = COALESCE(last.channel, '')
+ WHERE cs.event_id IS DISTINCT FROM last.id OR cs.decision IS DISTINCT FROM last.decision
+ ORDER BY 1
+ LIMIT 1
+"""
+
+# The first subject whose copy differs from its ConsentState rows.
+CHOICES_DRIFT_SQL = f"""
+SELECT s.id
+  FROM accounts_subject s
+  LEFT JOIN ({CHOICES_FROM_STATES}) c ON c.subject_id = s.id
+ WHERE s.consent_choices IS DISTINCT FROM COALESCE(c.choices, '{{}}'::jsonb)
+   AND (%(subject)s::uuid IS NULL OR s.id = %(subject)s::uuid)
+ ORDER BY 1
+ LIMIT 1
+"""
