@@ -8,6 +8,19 @@ from consent.accounts.models import Subject
 from consent.policies.models import PolicyVersion
 
 
+class RefuseTruncate(pgtrigger.Trigger):
+    """TRUNCATE deletes without firing row triggers, so the ledger refuses it too, unless
+    the session has said `SET consent.allow_truncate = 'on'`: only test databases
+    (tests/conftest.py) and the bench's own database do. To wipe a development
+    database, `make clean`."""
+
+    when = pgtrigger.Before
+    operation = pgtrigger.Truncate
+    level = pgtrigger.Statement
+    condition = pgtrigger.Condition("current_setting('consent.allow_truncate', true) IS DISTINCT FROM 'on'")
+    func = "RAISE EXCEPTION 'The consent ledger cannot be truncated (table %).', TG_TABLE_NAME; RETURN NULL;"
+
+
 class Channel(models.TextChoices):
     EMAIL = "email", _("Email")
     PHONE = "phone", _("Phone")
@@ -179,6 +192,7 @@ class ConsentEvent(models.Model):
                 name="ledger_consentevent_append_only",
                 operation=pgtrigger.Update | pgtrigger.Delete,
             ),
+            RefuseTruncate(name="ledger_consentevent_no_truncate"),
         ]
 
     def __str__(self) -> str:
@@ -205,6 +219,7 @@ class ConsentEvidence(models.Model):
         verbose_name_plural = _("consent evidence")
         triggers = [
             pgtrigger.Protect(name="ledger_consentevidence_immutable", operation=pgtrigger.Update),
+            RefuseTruncate(name="ledger_consentevidence_no_truncate"),
             pgtrigger.Protect(
                 name="ledger_consentevidence_erasure_only",
                 operation=pgtrigger.Delete,

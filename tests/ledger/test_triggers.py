@@ -71,3 +71,15 @@ def test_the_erasure_setting_ends_with_its_transaction():
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM ledger_consentevidence WHERE event_id = %s", [second.pk])
     assert ConsentEvidence.objects.filter(event=second).exists()
+
+
+@pytest.mark.parametrize("table", ["ledger_consentevent", "ledger_consentevidence"])
+def test_truncating_the_ledger_is_refused(table):
+    record(subject_for("local@example.com"), "research", "withdrawn", channel="email")
+    with pytest.raises(DatabaseError, match="cannot be truncated"), transaction.atomic():
+        with connection.cursor() as cursor:
+            # The test database's sessions allow TRUNCATE (to flush between tests); a real one does not.
+            cursor.execute("SET LOCAL consent.allow_truncate = 'off'")
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # else the pending FK checks refuse it first
+            cursor.execute(f"TRUNCATE {table} CASCADE")
+    assert ConsentEvent.objects.exists() and ConsentEvidence.objects.exists()
