@@ -104,7 +104,7 @@ class ConsentRecordInputSerializer(serializers.Serializer):
     def validate_policy_version(self, value):
         if value is None:
             return None
-        version = PolicyVersion.objects.filter(pk=value).exclude(status=PolicyVersion.Status.DRAFT).first()
+        version = PolicyVersion.objects.filter(pk=value).first()  # a draft is refused by consent_record
         if version is None:
             raise serializers.ValidationError(_("No published policy version with this id."))
         return version
@@ -235,9 +235,13 @@ class ConsentCheckApi(APIView):
 def _parse_as_of(raw: str | None) -> datetime | None:
     if not raw:
         return None
-    moment = parse_datetime(raw)
+    try:
+        # Both return None for a malformed value and raise ValueError for an impossible one (2026-02-30).
+        moment = parse_datetime(raw)
+        day = parse_date(raw) if moment is None else None
+    except ValueError:
+        moment = day = None
     if moment is None:
-        day = parse_date(raw)
         if day is None:
             raise ValidationError(
                 {"as_of": _("Use an ISO 8601 date or date-time, e.g. 2026-01-31 or 2026-01-31T12:00:00Z.")}

@@ -107,7 +107,9 @@ def event_hash(
     return hashlib.sha256(_canonical_json(payload)).hexdigest()
 
 
-def _validate(*, subject: Subject, purpose: Purpose, channel: str | None, decision: str, source: str) -> None:
+def _validate(
+    *, subject: Subject, purpose: Purpose, channel: str | None, decision: str, source: str, policy_version
+) -> None:
     if decision not in ConsentEvent.Decision.values:
         raise ValidationError({"decision": _("Must be one of: %s.") % ", ".join(ConsentEvent.Decision.values)})
     if source not in ConsentEvent.Source.values:
@@ -121,6 +123,9 @@ def _validate(*, subject: Subject, purpose: Purpose, channel: str | None, decisi
                 % {"purpose": purpose.code}
             }
         )
+    if policy_version is not None and policy_version.status == PolicyVersion.Status.DRAFT:
+        # An event cites the text the person was shown; a draft was shown to no one.
+        raise ValidationError({"policy_version": _("No published policy version with this id.")})
     if subject.erased_at is not None and not erasing:
         raise ValidationError({"subject": _("This person's data has been erased; no new consent can be recorded.")})
 
@@ -158,7 +163,14 @@ def consent_record(
     if isinstance(purpose, str):
         purpose = purpose_get(purpose)
     channel = channel or None
-    _validate(subject=subject, purpose=purpose, channel=channel, decision=decision, source=source)
+    _validate(
+        subject=subject,
+        purpose=purpose,
+        channel=channel,
+        decision=decision,
+        source=source,
+        policy_version=policy_version,
+    )
     evidence = evidence or Evidence()
 
     if idempotency_key:

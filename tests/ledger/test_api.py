@@ -176,6 +176,9 @@ def test_state_now_and_as_of(writer):
 def test_bad_as_of_and_unknown_subject(writer):
     subject = subject_for("maria@example.se")
     assert _error_field(writer.get(f"/api/v1/subjects/{subject.pk}/consents/?as_of=yesterday")) == "as_of"
+    # Well formed but impossible: a 400 too, not a 500.
+    for impossible in ("2026-02-30", "2026-01-01T25:00:00"):
+        assert _error_field(writer.get(f"/api/v1/subjects/{subject.pk}/consents/?as_of={impossible}")) == "as_of"
     assert writer.get("/api/v1/subjects/3b241101-e2bb-4255-8caf-4136c566a962/consents/").status_code == 404
     assert writer.get("/api/v1/subjects/not-a-uuid/consents/").status_code == 404
 

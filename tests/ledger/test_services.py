@@ -1,3 +1,4 @@
+import datetime
 import threading
 
 import pytest
@@ -9,6 +10,8 @@ from consent.accounts.models import Subject
 from consent.ledger.models import ConsentEvent, ConsentEvidence, ConsentState
 from consent.ledger.selectors import ledger_verify
 from consent.ledger.services import Actor, Evidence, IdempotencyConflict, consent_record, consent_state_rebuild
+from consent.policies.models import PolicyDocument
+from consent.policies.services import policy_version_create, policy_version_publish
 from tests.factories import record, subject_for
 
 pytestmark = pytest.mark.django_db
@@ -193,3 +196,22 @@ def test_a_subject_loaded_with_deferred_fields_saves_only_what_it_loaded():
         subject_for("maria@example.se").email_digest_hex,
     )
     assert subject.consent_choices == _choices_from_state(subject)
+
+
+def test_an_event_cannot_cite_a_draft_policy_version():
+    document = PolicyDocument.objects.create(slug="privacy-policy", kind=PolicyDocument.Kind.PRIVACY_POLICY)
+    draft = policy_version_create(
+        document=document,
+        label="9.0",
+        effective_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
+        title={"en": "Draft"},
+        body={"en": "Not shown to anyone yet."},
+        summary_of_changes={"en": "First version."},
+    )
+    subject = subject_for("maria@example.se")
+    with pytest.raises(ValidationError) as refused:
+        record(subject, "primary_use", source="registration", policy_version=draft)
+    assert "policy_version" in refused.value.message_dict
+    assert not ConsentEvent.objects.filter(subject=subject).exists()
+    published = policy_version_publish(version=draft)
+    assert record(subject, "primary_use", source="registration", policy_version=published).policy_version == published
