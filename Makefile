@@ -33,6 +33,7 @@ test: bootstrap
 lint: bootstrap
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 bench: migrate
 	$(WITH_DB) $(BIN)/python -m bench $(BENCH_ARGS)

@@ -41,7 +41,7 @@ def identifiers(subjects: int, *, seed: str = "bench-check") -> list[str]:
 
 def run(*, subjects: int) -> CheckResult:
     from consent.accounts.identity import email_digest
-    from consent.ledger.selectors import consent_decisions
+    from consent.decisions.rules import consent_decisions
 
     batch = identifiers(subjects)
     consent_decisions(purpose=PURPOSE, channel=CHANNEL, identifiers=batch)  # warm-up
@@ -66,12 +66,13 @@ def explain(*, subjects: int) -> str:
     """EXPLAIN (ANALYZE, BUFFERS) of the decisions query for the same 10,000 identifiers."""
     from consent.accounts.identity import email_digest
     from consent.db import prepared_cursor
-    from consent.ledger import selectors
+    from consent.decisions import rules
+    from consent.ledger.selectors import purpose_get
 
     batch = identifiers(subjects)
-    params = selectors.decisions_query_params(
-        selectors.purpose_get(PURPOSE), CHANNEL, [email_digest(i) for i in batch], [None] * len(batch)
+    params = rules.decisions_query_params(
+        purpose_get(PURPOSE), CHANNEL, [email_digest(i) for i in batch], [None] * len(batch)
     )
     with prepared_cursor() as cursor:
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + selectors._DECISIONS_SQL, params)
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + rules.DECISIONS_SQL, params)
         return "\n".join(row[0] for row in cursor.fetchall())

@@ -117,26 +117,23 @@ def generate(*, subjects: int, events: int) -> None:
         # The ledger refuses TRUNCATE unless the session allows it (ledger.models.RefuseTruncate).
         cursor.execute("SET LOCAL consent.allow_truncate = 'on'")
         cursor.execute(
-            "TRUNCATE accounts_subject, ledger_consentevent, ledger_consentevidence, ledger_consentstate,"
-            " suppression_suppressionentry RESTART IDENTITY CASCADE"
+            "TRUNCATE accounts_subject, ledger_currentchoices, ledger_consentevent, ledger_consentevidence,"
+            " ledger_consentstate, suppression_suppressionentry RESTART IDENTITY CASCADE"
         )
         _load_subjects(cursor, subjects)
         step = _step(f"{subjects:,} subjects (digests hashed in Python, COPY)", step)
         cursor.execute(_EVENTS_SQL, params)
         step = _step(f"{cursor.rowcount:,} events (INSERT … SELECT)", step)
         states, copies = consent_state_rebuild()
-        step = _step(f"{states:,} current states, copied into {copies:,} subjects", step)
+        step = _step(f"{states:,} current states, copied into {copies:,} CurrentChoices rows", step)
         cursor.execute(_SUPPRESSION_SUBJECTS_SQL, params)
         suppressed = cursor.rowcount
         cursor.execute(_SUPPRESSION_LIST_SQL, params)
         step = _step(f"{suppressed + cursor.rowcount:,} suppression entries ({suppressed:,} of subjects)", step)
     with connection.cursor() as cursor:
-        # The subjects were written twice (inserted, then given their copies of the state):
-        # compact them, as a table that grew row by row would be.
-        cursor.execute("VACUUM (FULL, ANALYZE) accounts_subject")
-        for table in TABLES[1:]:
+        for table in [*TABLES, "ledger_currentchoices"]:
             cursor.execute(f"VACUUM ANALYZE {table}")
-        step = _step("VACUUM (FULL on accounts_subject) ANALYZE", step)
+        step = _step("VACUUM ANALYZE", step)
         # Flush the load's dirty pages now, not in the background of the measurements.
         try:
             with transaction.atomic():

@@ -92,8 +92,9 @@ def _worker(index: int, count: int, subjects: int, barrier, results) -> None:
 
     django.setup()
     from consent.accounts.models import Subject
+    from consent.ledger.chain import Evidence
     from consent.ledger.selectors import purposes_by_code
-    from consent.ledger.services import Actor, Evidence, consent_record
+    from consent.ledger.services import Actor, consent_record
 
     rng = random.Random(f"bench-write-{index}")
     combos = [

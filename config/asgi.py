@@ -6,6 +6,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 application = get_asgi_application()
 
-from consent.accounts.identity import identity_key_verify  # noqa: E402
+from consent.accounts.services import identity_key_verify  # noqa: E402
 
 identity_key_verify()

@@ -13,6 +13,6 @@ app.autodiscover_tasks()
 @worker_init.connect
 def _refuse_wrong_identity_key(**_kwargs) -> None:
     # A worker hashing with another key would write digests that match nothing.
-    from consent.accounts.identity import identity_key_verify
+    from consent.accounts.services import identity_key_verify
 
     identity_key_verify()

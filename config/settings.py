@@ -67,9 +67,11 @@ INSTALLED_APPS = [
     "consent.policies",
     "consent.ledger",
     "consent.suppression",
-    "consent.portal",
     "consent.notifications",
     "requests_app",
+    "consent.portal",
+    "consent.backoffice",
+    "consent.demo",
 ]
 
 MIDDLEWARE = [
@@ -113,8 +115,19 @@ if not env.str("DATABASE_URL", default=""):
 DATABASES = {"default": env.db_url("DATABASE_URL")}
 # A Unix-socket directory arrives percent-encoded (postgres://user@%2Fpath%2Fto%2Fdir/db).
 DATABASES["default"]["HOST"] = unquote(DATABASES["default"]["HOST"])
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_CONN_HEALTH_CHECKS", default=False)
+# Each process keeps a bounded pool of connections (psycopg_pool): a burst of requests waits
+# for a free connection instead of opening one per thread until the server refuses clients.
+DATABASE_POOL_MAX_SIZE = env.int("DATABASE_POOL_MAX_SIZE", default=8)
+if DATABASE_POOL_MAX_SIZE:
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": DATABASE_POOL_MAX_SIZE,
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=30.0),
+        "max_idle": 300,
+    }
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_CONN_HEALTH_CHECKS", default=False)
 # JIT compilation costs tens of milliseconds per query and pays off only for long
 # analytical queries, which this application does not run. Prepared statements (only the
 # hot paths' server-side cursors make them) keep one generic plan instead of re-planning.
@@ -138,13 +151,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/accounts/login/"
 
 # Login rate limiting: five failures lock the (username, IP) pair for an hour.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "consent.accounts.auth.login_username"
 
 # Languages: English is the default; every page and email exists in sv and fr too.
 LANGUAGE_CODE = "en"
@@ -215,19 +228,18 @@ CELERY_TIMEZONE = TIME_ZONE
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "consent.api.auth.ApiKeyAuthentication",
+        "consent.accounts.auth.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["consent.api.auth.HasScope"],
+    "DEFAULT_PERMISSION_CLASSES": ["consent.accounts.auth.HasScope"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "consent.api.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "consent.api.negotiation.JsonFirstNegotiation",
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "consent.api.parsers.StrictJSONParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_THROTTLE_RATES": {"public_form": env.str("PUBLIC_FORM_RATE", default="10/minute")},
 }
 # Seconds a verified API key is trusted without asking the database again (revocation delay).
 API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=10)
@@ -244,6 +256,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One schema name per choice set used by several serializers.
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelEnum": "consent.ledger.models.Channel",
+        "DecisionEnum": "consent.ledger.models.ConsentEvent.Decision",
+        "SourceEnum": "consent.ledger.models.ConsentEvent.Source",
+    },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
 }

@@ -5,8 +5,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config import views
 
-# The ledger first: the consent check is the busiest URL, and resolving walks the list in order.
+# Decisions first: the consent check is the busiest URL, and resolving walks the list in order.
 api_v1 = [
+    path("", include("consent.decisions.api")),
     path("", include("consent.ledger.api")),
     path("", include("consent.accounts.api")),
     path("", include("consent.policies.api")),

@@ -7,6 +7,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = get_wsgi_application()
 
 # Refuse to serve with an identity key other than the one the stored digests were made with.
-from consent.accounts.identity import identity_key_verify  # noqa: E402
+from consent.accounts.services import identity_key_verify  # noqa: E402
 
 identity_key_verify()

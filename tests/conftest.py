@@ -49,3 +49,9 @@ def api_key_client(db):
         return client
 
     return make
+
+
+@pytest.fixture
+def writer(api_key_client):
+    """An API client whose key may record and read consent."""
+    return api_key_client("consent:write", "consent:read")

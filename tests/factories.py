@@ -38,3 +38,15 @@ def record(subject, purpose: str, decision: str = "granted", *, channel=None, so
         actor=Actor.subject(),
         **kwargs,
     )
+
+
+def staff_in_role(role: str, **fields):
+    """A staff member in one of the roles of consent.accounts.roles (groups synced first)."""
+    from django.contrib.auth.models import Group
+
+    from consent.accounts.roles import roles_sync
+
+    roles_sync()
+    user = UserFactory(is_staff=True, **fields)
+    user.groups.add(Group.objects.get(name=role))
+    return user

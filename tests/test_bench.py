@@ -4,7 +4,8 @@ would notice if its generator or its measurements stopped matching the schema.""
 import pytest
 
 from bench import check, data
-from consent.ledger.selectors import _state_drift, consent_decisions
+from consent.decisions.rules import consent_decisions
+from consent.ledger.chain import state_drift
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -15,7 +16,7 @@ def test_the_generated_data_set_is_consistent_and_the_check_reads_it():
     assert (counts.subjects, counts.events) == (1000, 4000)
     assert counts.states > 1000 and counts.suppressions > 0
     # Both copies of the current state agree with the generated events.
-    assert _state_drift(None) is None
+    assert state_drift(None) is None
 
     batch = check.identifiers(1000)
     decisions = consent_decisions(purpose=check.PURPOSE, channel=check.CHANNEL, identifiers=batch)

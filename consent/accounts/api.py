@@ -1,11 +1,33 @@
+"""People and keys over HTTP: which key is calling, and finding a person's subject id."""
+
 from django.urls import path
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from consent.accounts.models import ApiKey
-from consent.api.errors import ErrorSerializer
+from consent.accounts.identity import InvalidIdentifier
+from consent.accounts.models import ApiKey, ApiScope, Subject
+from consent.accounts.selectors import subject_resolve
+from consent.api.errors import ERRORS, ErrorSerializer
+
+
+def subject_or_404(subject_id: str) -> Subject:
+    try:
+        subject = subject_resolve(subject_id=subject_id)
+    except InvalidIdentifier as exc:
+        raise exceptions.NotFound(str(exc)) from None
+    if subject is None:
+        raise exceptions.NotFound(_("No such subject."))
+    return subject
+
+
+# ---------------------------------------------------------------------------- the calling key
+class ApiKeyCurrentOutputSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    prefix = serializers.CharField()
+    scopes = serializers.ListField(child=serializers.ChoiceField(choices=ApiScope.choices))
 
 
 class ApiKeyCurrentApi(APIView):
@@ -13,28 +35,58 @@ class ApiKeyCurrentApi(APIView):
 
     def check_permissions(self, request):
         if not isinstance(request.auth, ApiKey):
-            self.permission_denied(request, message="Call this endpoint with an API key.")
+            self.permission_denied(request, message=_("Call this endpoint with an API key."))
 
     @extend_schema(
         summary="The calling API key",
-        responses={
-            200: inline_serializer(
-                "ApiKeyCurrent",
-                {
-                    "name": serializers.CharField(),
-                    "prefix": serializers.CharField(),
-                    "scopes": serializers.ListField(child=serializers.CharField()),
-                },
-            ),
-            401: ErrorSerializer,
-            403: ErrorSerializer,
-        },
+        responses={200: ApiKeyCurrentOutputSerializer, 401: ErrorSerializer, 403: ErrorSerializer},
     )
     def get(self, request):
         key = request.auth
-        return Response({"name": key.name, "prefix": key.prefix, "scopes": key.scopes})
+        return Response(ApiKeyCurrentOutputSerializer(key).data)
+
+
+# ---------------------------------------------------------------------------- lookup
+class SubjectLookupInputSerializer(serializers.Serializer):
+    email = serializers.CharField(required=False, max_length=320)
+    external_id = serializers.CharField(required=False, max_length=128)
+
+    def validate(self, attrs):
+        if len(attrs) != 1:
+            raise serializers.ValidationError(_("Give exactly one of email or external_id."))
+        return attrs
+
+
+class SubjectLookupOutputSerializer(serializers.Serializer):
+    subject_id = serializers.UUIDField(source="pk")
+    external_id = serializers.CharField(allow_null=True)
+    erased = serializers.BooleanField()
+
+
+class SubjectLookupApi(APIView):
+    """A POST, so that an email address never appears in a URL or an access log."""
+
+    required_scopes = "consent:read"
+
+    @extend_schema(
+        summary="Find a person's subject id by email or external id",
+        request=SubjectLookupInputSerializer,
+        responses={200: SubjectLookupOutputSerializer, **ERRORS},
+    )
+    def post(self, request):
+        data = SubjectLookupInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            subject = subject_resolve(**data.validated_data)
+        except InvalidIdentifier as exc:
+            raise exceptions.ValidationError({"email": str(exc)}) from None
+        if subject is None:
+            raise exceptions.NotFound(_("No such subject."))
+        subject.erased = subject.erased_at is not None
+        return Response(SubjectLookupOutputSerializer(subject).data)
 
 
 urlpatterns = [
     path("auth/key/", ApiKeyCurrentApi.as_view(), name="api-key-current"),
+    path("subjects/lookup/", SubjectLookupApi.as_view(), name="subject-lookup"),
 ]

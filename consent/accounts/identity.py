@@ -1,8 +1,10 @@
 """The identity digest: the one way the platform turns an email address or a phone
 number into the key that subjects, the ledger and suppression lists are matched on.
 
-canonical email = trimmed, lower-cased, domain IDNA-encoded (no `+tag` or dot
-rewriting: mail platforms don't do it either).
+canonical email = trimmed, lower-cased, domain in its IDNA 2008 ASCII form (UTS #46,
+non-transitional, through the `idna` package: `straße.de` stays `xn--strae-oqa.de`, where
+Python's built-in IDNA 2003 codec would make it `strasse.de`, another domain). No `+tag`
+or dot rewriting: mail platforms don't do it either.
 digest = HMAC-SHA-256(IDENTITY_HASH_KEY, SHA-256(canonical)), so a list that arrives
 already SHA-256-hashed matches too, and a leaked database is useless without the key.
 """
@@ -11,12 +13,12 @@ import hashlib
 import hmac
 import re
 
+import idna
 import phonenumbers
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.signals import setting_changed
 from django.core.validators import validate_email
-from django.db import DatabaseError
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
@@ -44,10 +46,14 @@ def _canonical_email_full(value: str) -> str:
     local, sep, domain = value.rpartition("@")
     if not sep or not local or not domain:
         raise InvalidIdentifier(_("Enter a valid email address."))
-    try:
-        domain = domain.rstrip(".").lower().encode("idna").decode("ascii")
-    except UnicodeError as exc:
-        raise InvalidIdentifier(_("The email address has an invalid domain.")) from exc
+    domain = domain.rstrip(".")
+    if domain.isascii():
+        domain = domain.lower()  # already its own ASCII form; the validator below checks it
+    else:
+        try:
+            domain = idna.encode(domain, uts46=True, transitional=False).decode("ascii")
+        except (idna.IDNAError, UnicodeError) as exc:
+            raise InvalidIdentifier(_("The email address has an invalid domain.")) from exc
     canonical = f"{local.lower()}@{domain}"
     try:
         validate_email(canonical)
@@ -130,20 +136,3 @@ def phone_digest(raw: str, *, region: str | None = None) -> bytes:
 def identity_key_fingerprint() -> str:
     """Names the key without revealing it: stored once, compared at every start."""
     return hmac.new(settings.IDENTITY_HASH_KEY.encode(), b"identity-key-fingerprint-v1", "sha256").hexdigest()
-
-
-def identity_key_verify() -> None:
-    """Record the key's fingerprint on first use; refuse a different key afterwards."""
-    from consent.accounts.models import IdentityKey
-
-    fingerprint = identity_key_fingerprint()
-    try:
-        stored, _created = IdentityKey.objects.get_or_create(pk=1, defaults={"fingerprint": fingerprint})
-    except DatabaseError:
-        # Not migrated yet: the first migrate records the key.
-        return
-    if stored.fingerprint != fingerprint:
-        raise ImproperlyConfigured(
-            "IDENTITY_HASH_KEY differs from the key the stored identity digests were made with "
-            f"(fingerprint {stored.fingerprint[:12]}…). Restore the original key."
-        )

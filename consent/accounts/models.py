@@ -129,14 +129,6 @@ class Subject(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, editable=False)
-    # A copy of this person's rows in ledger_consentstate, {"purpose[/channel]": [decision,
-    # event id]}, written by the ledger in the statement that appends the event. The batch
-    # check finds everything it needs in the row it looks the person up by.
-    consent_choices = models.JSONField(_("current choices"), default=dict, db_default={}, editable=False)
-
-    # Only the ledger writes consent_choices; a save() of a Subject loaded earlier must not
-    # put back the choices it read.
-    LEDGER_FIELDS = frozenset({"consent_choices"})
 
     class Meta:
         verbose_name = _("subject")
@@ -153,12 +145,6 @@ class Subject(models.Model):
 
     def __str__(self) -> str:
         return str(self.id)
-
-    def save(self, *args, update_fields=None, **kwargs):
-        if update_fields is None and not self._state.adding:
-            skip = self.LEDGER_FIELDS | self.get_deferred_fields()  # deferred: as Model.save() does
-            update_fields = [f.name for f in self._meta.concrete_fields if not f.primary_key and f.name not in skip]
-        super().save(*args, update_fields=update_fields, **kwargs)
 
     @property
     def email_digest_hex(self) -> str:
@@ -189,8 +175,6 @@ class ApiScope(models.TextChoices):
 
 class ApiKey(AbstractAPIKey):
     """A key for another system, carrying only the scopes it was given."""
-
-    Scope = ApiScope
 
     scopes = ArrayField(
         models.CharField(max_length=32, choices=ApiScope.choices), verbose_name=_("scopes"), default=list, blank=True

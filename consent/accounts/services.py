@@ -1,9 +1,9 @@
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from consent.accounts.identity import email_digest
-from consent.accounts.models import ApiKey, ApiScope, Subject, User
+from consent.accounts.identity import email_digest, identity_key_fingerprint
+from consent.accounts.models import ApiKey, ApiScope, IdentityKey, Subject, User
 
 
 @transaction.atomic
@@ -58,3 +58,18 @@ def api_key_create(*, name: str, scopes: list[str]) -> tuple[ApiKey, str]:
             }
         )
     return ApiKey.objects.create_key(name=name, scopes=sorted(set(scopes)))
+
+
+def identity_key_verify() -> None:
+    """Record the key's fingerprint on first use; refuse a different key afterwards."""
+    fingerprint = identity_key_fingerprint()
+    try:
+        stored, _created = IdentityKey.objects.get_or_create(pk=1, defaults={"fingerprint": fingerprint})
+    except DatabaseError:
+        # Not migrated yet: the first migrate records the key.
+        return
+    if stored.fingerprint != fingerprint:
+        raise ImproperlyConfigured(
+            "IDENTITY_HASH_KEY differs from the key the stored identity digests were made with "
+            f"(fingerprint {stored.fingerprint[:12]}…). Restore the original key."
+        )

@@ -2,8 +2,8 @@ from django.apps import apps
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
-from consent.accounts.identity import identity_key_verify
 from consent.accounts.roles import roles_sync
+from consent.accounts.services import identity_key_verify
 
 
 def after_migrate(app_config, **_kwargs) -> None:

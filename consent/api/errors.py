@@ -1,14 +1,30 @@
 """One error shape for the whole API: {"error": {"code", "message", "details"}}."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
-from rest_framework import exceptions, serializers
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from rest_framework import exceptions, serializers, status
 from rest_framework.views import exception_handler
 
 
 def error_body(code: str, message: str, details=None) -> dict:
     return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+class Conflict(exceptions.APIException):
+    """The request clashes with one already made (an Idempotency-Key reused for another body)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = gettext_lazy("The request conflicts with an earlier one.")
+    default_code = "conflict"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = gettext_lazy("The request body is larger than this server accepts.")
+    default_code = "payload_too_large"
 
 
 def _first_message(details) -> str:
@@ -30,6 +46,10 @@ def api_exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    elif isinstance(exc, SuspiciousOperation):
+        exc = exceptions.ParseError(_("The request is malformed."))
 
     response = exception_handler(exc, context)
     if response is None:
@@ -45,10 +65,6 @@ def api_exception_handler(exc, context):
     return response
 
 
-def json_error_response(code: str, message: str, http_status: int) -> JsonResponse:
-    return JsonResponse(error_body(code, message), status=http_status)
-
-
 class _ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
@@ -59,3 +75,7 @@ class ErrorSerializer(serializers.Serializer):
     """The shape of every API error, for the OpenAPI schema."""
 
     error = _ErrorDetailSerializer()
+
+
+# The errors every authenticated endpoint may answer, for its schema.
+ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}

@@ -1,5 +1,6 @@
 import pgtrigger
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import HashIndex
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -204,8 +205,6 @@ class ConsentEvidence(models.Model):
     """What proves an event: kept apart so erasure can delete it without breaking the chain
     (the event keeps only `evidence_digest`). Only the erasure service may delete a row."""
 
-    ERASURE_SETTING = "consent.erasure"
-
     event = models.OneToOneField(
         ConsentEvent, verbose_name=_("event"), primary_key=True, on_delete=models.PROTECT, related_name="evidence"
     )
@@ -234,7 +233,7 @@ class ConsentEvidence(models.Model):
 
 class ConsentState(models.Model):
     """The latest decision per (subject, purpose, channel), written in the same
-    statement as its event, together with its copy in Subject.consent_choices."""
+    statement as its event, together with its copy in CurrentChoices."""
 
     # Indexed by the unique constraint (subject, purpose, channel).
     subject = models.ForeignKey(
@@ -265,5 +264,28 @@ class ConsentState(models.Model):
 
     @staticmethod
     def choice_key(purpose_id: str, channel: str | None) -> str:
-        """This row's key in Subject.consent_choices, the copy the batch check reads."""
+        """This row's key in CurrentChoices.choices, the copy the batch check reads."""
         return f"{purpose_id}/{channel}" if channel else purpose_id
+
+
+class CurrentChoices(models.Model):
+    """A person's ConsentState rows as one JSON object, {"purpose[/channel]": [decision,
+    event id]}, written in the statement that appends the event. The batch check reads
+    a person's every choice from this one row instead of probing ConsentState per purpose."""
+
+    subject = models.OneToOneField(
+        Subject, verbose_name=_("subject"), primary_key=True, on_delete=models.PROTECT, related_name="+"
+    )
+    choices = models.JSONField(_("choices"), default=dict)
+
+    class Meta:
+        verbose_name = _("current choices")
+        verbose_name_plural = _("current choices")
+        indexes = [
+            # The batch check probes thousands of subject ids at a time: a hash probe reads
+            # one bucket page where the primary key's B-tree descends three.
+            HashIndex(fields=["subject"], name="ledger_currentchoices_hash"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.subject_id)

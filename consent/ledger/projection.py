@@ -1,6 +1,6 @@
 """The current state as SQL over what it is derived from: ConsentState from the events, and
-its copy on the subject row (Subject.consent_choices) from ConsentState. consent_record
-keeps both up to date event by event; these statements rebuild and verify them in bulk.
+its copy per person (CurrentChoices) from ConsentState. consent_record keeps both up to
+date event by event; these statements rebuild and verify them in bulk.
 """
 # ruff: noqa: S608 - the statements are composed of this module's constants only.
 
@@ -11,7 +11,7 @@ SELECT DISTINCT ON (subject_id, purpose_id, channel) subject_id, purpose_id, cha
  ORDER BY subject_id, purpose_id, channel, id DESC
 """
 
-# Subject.consent_choices as ConsentState says it should be (keys as ConsentState.choice_key).
+# CurrentChoices as ConsentState says it should be (keys as ConsentState.choice_key).
 CHOICES_FROM_STATES = """
 SELECT subject_id,
        jsonb_object_agg(purpose_id || COALESCE('/' || channel, ''), jsonb_build_array(decision, event_id)) AS choices
@@ -28,9 +28,10 @@ DO UPDATE SET decision = EXCLUDED.decision, event_id = EXCLUDED.event_id, update
 """
 
 CHOICES_REBUILD_SQL = f"""
-UPDATE accounts_subject s SET consent_choices = c.choices
-  FROM ({CHOICES_FROM_STATES}) c
- WHERE c.subject_id = s.id AND s.consent_choices IS DISTINCT FROM c.choices
+INSERT INTO ledger_currentchoices (subject_id, choices)
+{CHOICES_FROM_STATES}
+ON CONFLICT (subject_id) DO UPDATE SET choices = EXCLUDED.choices
+ WHERE ledger_currentchoices.choices IS DISTINCT FROM EXCLUDED.choices
 """
 
 # The first (subject, purpose, channel) whose ConsentState row is not its last event.
@@ -49,13 +50,15 @@ SELECT COALESCE(last.subject_id, cs.subject_id), COALESCE(last.purpose_id, cs.pu
  LIMIT 1
 """
 
-# The first subject whose copy differs from its ConsentState rows.
+# The first subject whose copy differs from its ConsentState rows (or that has one without them).
 CHOICES_DRIFT_SQL = f"""
-SELECT s.id
-  FROM accounts_subject s
-  LEFT JOIN ({CHOICES_FROM_STATES}) c ON c.subject_id = s.id
- WHERE s.consent_choices IS DISTINCT FROM COALESCE(c.choices, '{{}}'::jsonb)
-   AND (%(subject)s::uuid IS NULL OR s.id = %(subject)s::uuid)
+SELECT COALESCE(cc.subject_id, c.subject_id)
+  FROM (SELECT * FROM ledger_currentchoices
+         WHERE %(subject)s::uuid IS NULL OR subject_id = %(subject)s::uuid) cc
+  FULL JOIN (SELECT * FROM ({CHOICES_FROM_STATES}) s
+              WHERE %(subject)s::uuid IS NULL OR subject_id = %(subject)s::uuid) c
+    ON c.subject_id = cc.subject_id
+ WHERE cc.choices IS DISTINCT FROM c.choices
  ORDER BY 1
  LIMIT 1
 """

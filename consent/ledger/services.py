@@ -1,9 +1,6 @@
 """Writing to the consent ledger. `consent_record` is the only way an event is made."""
 
-import hashlib
-import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -12,7 +9,10 @@ from django.utils.translation import gettext as _
 
 from consent.accounts.identity import InvalidIdentifier
 from consent.accounts.models import Subject
+from consent.accounts.selectors import subject_resolve
+from consent.accounts.services import subject_get_or_create
 from consent.db import prepared_cursor
+from consent.ledger.chain import Evidence, event_hash
 from consent.ledger.models import ConsentEvent, ConsentState, Purpose
 from consent.ledger.projection import CHOICES_REBUILD_SQL, STATES_REBUILD_SQL
 from consent.ledger.rules import channel_validate
@@ -44,72 +44,15 @@ class Actor:
         return cls(ConsentEvent.ActorType.SYSTEM, name)
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """What the person saw and where from. Its digest goes into the event's hash."""
-
-    ip_address: str | None = None
-    user_agent: str = ""
-    language: str = ""
-    text_hash: str = ""
-
-    @classmethod
-    def from_request(cls, request, *, text_hash: str = "", language: str = "") -> "Evidence":
-        return cls(
-            ip_address=request.META.get("REMOTE_ADDR") or None,
-            user_agent=request.META.get("HTTP_USER_AGENT", "")[:512],
-            language=language or getattr(request, "LANGUAGE_CODE", ""),
-            text_hash=text_hash,
-        )
-
-    def digest(self) -> str:
-        return hashlib.sha256(
-            _canonical_json([self.ip_address, self.user_agent, self.language, self.text_hash])
-        ).hexdigest()
-
-
 class IdempotencyConflict(Exception):
     """An idempotency key already used for a different request."""
 
 
-def _canonical_json(value) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True).encode()
+# Longest Idempotency-Key a caller may send; the stored key adds the actor's scope.
+IDEMPOTENCY_KEY_MAX_LENGTH = 100
 
 
-def event_hash(
-    *,
-    subject_id,
-    purpose_id: str,
-    channel: str | None,
-    decision: str,
-    source: str,
-    actor_type: str,
-    actor_id: str,
-    policy_version_id: int | None,
-    occurred_at: datetime,
-    evidence_digest: str,
-    prev_hash: str,
-) -> str:
-    """SHA-256 over a canonical serialisation of everything the event asserts."""
-    payload = [
-        str(subject_id),
-        purpose_id,
-        channel,
-        decision,
-        source,
-        actor_type,
-        actor_id,
-        policy_version_id,
-        occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
-        evidence_digest,
-        prev_hash,
-    ]
-    return hashlib.sha256(_canonical_json(payload)).hexdigest()
-
-
-def _validate(
-    *, subject: Subject, purpose: Purpose, channel: str | None, decision: str, source: str, policy_version
-) -> None:
+def _validate(*, purpose: Purpose, channel: str | None, decision: str, source: str, policy_version) -> None:
     if decision not in ConsentEvent.Decision.values:
         raise ValidationError({"decision": _("Must be one of: %s.") % ", ".join(ConsentEvent.Decision.values)})
     if source not in ConsentEvent.Source.values:
@@ -123,24 +66,59 @@ def _validate(
                 % {"purpose": purpose.code}
             }
         )
-    if policy_version is not None and policy_version.status == PolicyVersion.Status.DRAFT:
-        # An event cites the text the person was shown; a draft was shown to no one.
+    if policy_version is None:
+        return
+    # An event cites the text the person was shown: a draft was shown to no one, and a
+    # retired version is no longer shown to anyone.
+    if policy_version.status == PolicyVersion.Status.DRAFT:
         raise ValidationError({"policy_version": _("No published policy version with this id.")})
-    if subject.erased_at is not None and not erasing:
-        raise ValidationError({"subject": _("This person's data has been erased; no new consent can be recorded.")})
-
-
-def _lock_subject(subject_id) -> str:
-    """Serialise writers of one subject's chain; returns the chain's head hash."""
-    with prepared_cursor() as cursor:
-        # An advisory lock, not SELECT ... FOR UPDATE: it writes nothing to the subject row.
-        # Two statements, not one: the head must be read with a snapshot taken after the lock.
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s::text, 0))", [str(subject_id)])
-        cursor.execute(
-            "SELECT hash FROM ledger_consentevent WHERE subject_id = %s ORDER BY id DESC LIMIT 1", [subject_id]
+    if policy_version.status == PolicyVersion.Status.RETIRED:
+        raise ValidationError(
+            {
+                "policy_version": _("Version %(label)s has been replaced; cite the version in force.")
+                % {"label": policy_version.label}
+            }
         )
-        row = cursor.fetchone()
-    return row[0] if row else ConsentEvent.GENESIS_HASH
+
+
+def _scoped_idempotency_key(key: str | None, actor: Actor) -> str | None:
+    """Keys are the caller's own: the same key from two callers names two requests."""
+    key = (key or "").strip()
+    if not key:
+        return None
+    if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+        raise ValidationError(
+            {"Idempotency-Key": _("At most %(limit)d characters.") % {"limit": IDEMPOTENCY_KEY_MAX_LENGTH}}
+        )
+    return f"{actor.type}:{actor.id}:{key}"
+
+
+_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended(%s::text, 0))"
+# Read after the lock, so with a snapshot that sees every event committed before it.
+_HEAD_SQL = """
+SELECT (SELECT hash FROM ledger_consentevent WHERE subject_id = %(subject)s ORDER BY id DESC LIMIT 1),
+       (SELECT erased_at IS NOT NULL FROM accounts_subject WHERE id = %(subject)s)
+"""
+
+
+def subject_lock(subject_id) -> None:
+    """Serialise every writer of one person's ledger (events, erasure) until the transaction ends.
+
+    An advisory lock, not SELECT ... FOR UPDATE on the subject row: appending must not
+    wait on, or block, a form that is saving the person's other fields."""
+    with prepared_cursor() as cursor:
+        cursor.execute(_LOCK_SQL, [str(subject_id)])
+
+
+def _chain_head(subject_id, *, erasing: bool) -> str:
+    """Lock the person's chain and return its head hash; refuse a person already erased."""
+    subject_lock(subject_id)
+    with prepared_cursor() as cursor:
+        cursor.execute(_HEAD_SQL, {"subject": subject_id})
+        head, erased = cursor.fetchone()
+    if erased and not erasing:
+        raise ValidationError({"subject": _("This person's data has been erased; no new consent can be recorded.")})
+    return head or ConsentEvent.GENESIS_HASH
 
 
 def consent_record(
@@ -157,24 +135,26 @@ def consent_record(
 ) -> ConsentEvent:
     """Append one event to the subject's chain and update the current state, in one transaction.
 
-    With an `idempotency_key`, a retry returns the first event (its `created` is False)
-    instead of recording a second one; the same key with a different request raises
-    IdempotencyConflict."""
+    With an `idempotency_key` (the caller's own; scoped here to the actor), a retry
+    returns the first event (its `created` is False) instead of recording a second one;
+    the same key with any other request raises IdempotencyConflict."""
     if isinstance(purpose, str):
         purpose = purpose_get(purpose)
     channel = channel or None
-    _validate(
-        subject=subject,
-        purpose=purpose,
-        channel=channel,
-        decision=decision,
-        source=source,
-        policy_version=policy_version,
-    )
+    _validate(purpose=purpose, channel=channel, decision=decision, source=source, policy_version=policy_version)
     evidence = evidence or Evidence()
-
-    if idempotency_key:
-        existing = _replayed(idempotency_key, subject=subject, purpose=purpose, channel=channel, decision=decision)
+    request = {
+        "subject_id": subject.pk,
+        "purpose_id": purpose.pk,
+        "channel": channel,
+        "decision": decision,
+        "source": source,
+        "policy_version_id": policy_version.pk if policy_version else None,
+        "evidence_digest": evidence.digest(),
+    }
+    key = _scoped_idempotency_key(idempotency_key, actor)
+    if key:
+        existing = _replayed(key, request)
         if existing is not None:
             return existing
     try:
@@ -188,15 +168,14 @@ def consent_record(
                 actor=actor,
                 evidence=evidence,
                 policy_version=policy_version,
-                idempotency_key=idempotency_key,
+                idempotency_key=key,
             )
     except IntegrityError:
-        # A concurrent retry with the same key won the race.
-        if idempotency_key:
-            existing = _replayed(idempotency_key, subject=subject, purpose=purpose, channel=channel, decision=decision)
-            if existing is not None:
-                return existing
-        raise
+        # A concurrent retry with the same key won the race: answer with its event.
+        existing = _replayed(key, request) if key else None
+        if existing is None:
+            raise
+        return existing
     event.created = True
     return event
 
@@ -207,9 +186,6 @@ def consent_record_for_person(
 ) -> ConsentEvent:
     """Find (or create) the person named by email, external id or subject id, then record
     the event: one transaction, so a refused event leaves no new subject behind."""
-    from consent.accounts.services import subject_get_or_create
-    from consent.ledger.selectors import subject_resolve
-
     try:
         if subject_id:
             subject = subject_resolve(subject_id=subject_id)
@@ -222,16 +198,11 @@ def consent_record_for_person(
     return consent_record(subject=subject, **record)
 
 
-def _replayed(key: str, *, subject, purpose, channel, decision) -> ConsentEvent | None:
+def _replayed(key: str, request: dict) -> ConsentEvent | None:
     event = ConsentEvent.objects.filter(idempotency_key=key).first()
     if event is None:
         return None
-    if (event.subject_id, event.purpose_id, event.channel, event.decision) != (
-        subject.pk,
-        purpose.pk,
-        channel,
-        decision,
-    ):
+    if any(getattr(event, field) != value for field, value in request.items()):
         raise IdempotencyConflict(_("This Idempotency-Key was already used for a different request."))
     event.created = False
     return event
@@ -254,20 +225,21 @@ WITH event AS (
     ON CONFLICT ON CONSTRAINT ledger_consentstate_unique
     DO UPDATE SET decision = EXCLUDED.decision, event_id = EXCLUDED.event_id, updated_at = EXCLUDED.updated_at
 ), choices AS (
-    UPDATE accounts_subject s
-       SET consent_choices = s.consent_choices
-                             || jsonb_build_object(%(choice_key)s::text, jsonb_build_array(%(decision)s::text, event.id))
-      FROM event
-     WHERE s.id = %(subject)s
+    INSERT INTO ledger_currentchoices (subject_id, choices)
+    SELECT %(subject)s, jsonb_build_object(%(choice_key)s::text, jsonb_build_array(%(decision)s::text, id)) FROM event
+    ON CONFLICT (subject_id) DO UPDATE SET choices = ledger_currentchoices.choices || EXCLUDED.choices
 )
 SELECT id FROM event
 """
 
 
 def consent_state_rebuild() -> tuple[int, int]:
-    """Rewrite ConsentState from the events, then Subject.consent_choices from ConsentState,
-    where they differ: for data loaded around consent_record (a restore of the ledger
-    tables, the bench's generator). Returns (states written, subjects' copies rewritten)."""
+    """Rewrite ConsentState from the events, then CurrentChoices from ConsentState, where
+    they differ: for data loaded around consent_record (a restore of the ledger tables, the
+    bench's generator). Returns (states written, people's copies rewritten).
+
+    Rebuilds from the events that are there: run `verify_ledger` first, and never over a
+    ledger it reports events missing from, or the state would forget a withdrawal."""
     with connection.cursor() as cursor:
         cursor.execute(STATES_REBUILD_SQL)
         states = cursor.rowcount
@@ -278,7 +250,7 @@ def consent_state_rebuild() -> tuple[int, int]:
 def _append(
     *, subject, purpose, channel, decision, source, actor, evidence, policy_version, idempotency_key
 ) -> ConsentEvent:
-    prev_hash = _lock_subject(subject.pk)
+    prev_hash = _chain_head(subject.pk, erasing=source == ConsentEvent.Source.ERASURE)
     occurred_at = timezone.now()
     evidence_digest = evidence.digest()
     event = ConsentEvent(
@@ -334,6 +306,7 @@ def _append(
             },
         )
         event.pk = cursor.fetchone()[0]
+    # The row was written by SQL, not save(): tell Django the instance is now a saved one.
     event._state.adding = False
     event._state.db = connection.alias
     return event

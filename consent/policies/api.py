@@ -194,11 +194,10 @@ class PolicyVersionListApi(APIView):
         document = _document_or_404(slug)
         language = _request_language(params.validated_data)
         versions = []
-        for version in selectors.policy_versions_published(
+        for version, previous in selectors.policy_versions_with_previous(
             slug=slug, country=params.validated_data.get("country") or None
         ):
             text = selectors.policy_text(version=version, language=language)
-            previous = selectors.policy_version_previous(version=version)
             diff_url = None
             if previous is not None:
                 diff_url = request.build_absolute_uri(
@@ -215,7 +214,7 @@ class PolicyVersionListApi(APIView):
                     "diff_from_previous_url": diff_url,
                 }
             )
-        title = getattr(document, f"title_{language}", None) or document.title_en or document.title
+        title = selectors.policy_document_title(document=document, language=language)
         data = {"document": document.slug, "kind": document.kind, "title": title, "versions": versions}
         return Response(PolicyVersionListOutputSerializer(data).data)
 
@@ -278,7 +277,7 @@ class PolicyVersionDiffApi(APIView):
         summary="The changes between two versions",
         parameters=[
             PolicyLanguageInputSerializer,
-            OpenApiParameter("pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="The version compared from."),
+            OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The version compared from."),
             OpenApiParameter(
                 "other_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="The version compared to."
             ),
@@ -303,8 +302,7 @@ class PolicyVersionDiffApi(APIView):
             "old": ref(old),
             "new": ref(new),
             "language": selectors.policy_diff_language(old=old, new=new, language=language),
-            "inserted": sum(line["op"] == "insert" for line in lines),
-            "deleted": sum(line["op"] == "delete" for line in lines),
+            **selectors.policy_diff_counts(lines),
             "lines": lines,
         }
         return Response(PolicyVersionDiffOutputSerializer(data).data)

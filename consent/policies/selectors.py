@@ -79,6 +79,26 @@ def policy_versions_published(*, slug: str, country: str | None = None) -> Query
     return versions.order_by("-effective_at", "-published_at", "-pk")
 
 
+def policy_versions_with_previous(
+    *, slug: str, country: str | None = None
+) -> list[tuple[PolicyVersion, PolicyVersion | None]]:
+    """policy_versions_published(...), each with the version of its country it followed
+    (policy_version_previous's answer), from the one query."""
+    versions = list(policy_versions_published(slug=slug, country=country))
+    # Newest first: the version one followed is the next one of its country in the list.
+    return [
+        (version, next((older for older in versions[index + 1 :] if older.country == version.country), None))
+        for index, version in enumerate(versions)
+    ]
+
+
+def policy_document_title(*, document: PolicyDocument, language: str) -> str:
+    """The document's title in `language`, English where it has none."""
+    return (
+        getattr(document, f"title_{language}", None) or getattr(document, f"title_{DEFAULT_LANGUAGE}") or document.title
+    )
+
+
 def policy_version_public_get(*, slug: str, pk: int) -> PolicyVersion | None:
     """A published or retired version of document `slug`; never a draft."""
     return (
@@ -141,6 +161,14 @@ def policy_text(*, version: PolicyVersion, language: str) -> dict:
 def policy_diff_language(*, old: PolicyVersion, new: PolicyVersion, language: str) -> str:
     """The language two versions are compared in: `language` if both have a body in it, else English."""
     return language if _has_body(old, language) and _has_body(new, language) else DEFAULT_LANGUAGE
+
+
+def policy_diff_counts(lines: list[dict[str, str]]) -> dict[str, int]:
+    """{"inserted": lines only in the new version, "deleted": lines only in the old one}."""
+    return {
+        "inserted": sum(line["op"] == "insert" for line in lines),
+        "deleted": sum(line["op"] == "delete" for line in lines),
+    }
 
 
 def policy_version_diff(*, old: PolicyVersion, new: PolicyVersion, language: str) -> list[dict[str, str]]:

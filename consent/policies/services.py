@@ -14,7 +14,6 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consent.policies import demo_content
 from consent.policies.models import PolicyDocument, PolicyVersion
 
 LANGUAGE_CODES = tuple(code for code, _name in settings.LANGUAGES)
@@ -192,37 +191,3 @@ def policy_version_publish(*, version: PolicyVersion, actor=None) -> PolicyVersi
 
     transaction.on_commit(lambda: policy_version_published.send(sender=PolicyVersion, version=draft, retired=previous))
     return draft
-
-
-def _midnight_utc(iso_date: str) -> datetime.datetime:
-    return datetime.datetime.combine(datetime.date.fromisoformat(iso_date), datetime.time(), tzinfo=datetime.UTC)
-
-
-@transaction.atomic
-def policies_demo_seed() -> None:
-    """The demo documents and their versions (demo_content.py), each published in turn.
-
-    Idempotent: a document or version that exists is left alone; a demo version
-    still in draft is published."""
-    for spec in demo_content.DOCUMENTS:
-        document = PolicyDocument.objects.filter(slug=spec["slug"]).first()
-        if document is None:
-            document = PolicyDocument(
-                slug=spec["slug"], kind=spec["kind"], **{f"title_{k}": v for k, v in spec["title"].items()}
-            )
-            document.full_clean()
-            document.save()
-        for version_spec in spec["versions"]:
-            version = PolicyVersion.objects.filter(document=document, country="", label=version_spec["label"]).first()
-            if version is None:
-                version = policy_version_create(
-                    document=document,
-                    label=version_spec["label"],
-                    effective_at=_midnight_utc(version_spec["effective_at"]),
-                    is_material=version_spec["is_material"],
-                    title=version_spec["title"],
-                    body=version_spec["body"],
-                    summary_of_changes=version_spec["summary_of_changes"],
-                )
-            if version.status == PolicyVersion.Status.DRAFT:
-                policy_version_publish(version=version)

@@ -62,22 +62,17 @@ def version_history(request):
     # The privacy policy first: it is what most readers come for.
     ordered = sorted(PolicyDocument.objects.all(), key=lambda d: (d.kind != PolicyDocument.Kind.PRIVACY_POLICY, d.slug))
     for document in ordered:
-        versions = list(selectors.policy_versions_published(slug=document.slug))
-        if not versions:
-            continue
-        rows = []
-        for index, version in enumerate(versions):
-            # The list is newest first: the version this one followed is the next of its country.
-            previous = next((v for v in versions[index + 1 :] if v.country == version.country), None)
-            rows.append(
-                {
-                    "version": version,
-                    "text": selectors.policy_text(version=version, language=language),
-                    "previous": previous,
-                }
-            )
-        title = getattr(document, f"title_{language}", None) or document.title
-        documents.append({"document": document, "title": title, "rows": rows})
+        rows = [
+            {
+                "version": version,
+                "text": selectors.policy_text(version=version, language=language),
+                "previous": previous,
+            }
+            for version, previous in selectors.policy_versions_with_previous(slug=document.slug)
+        ]
+        if rows:
+            title = selectors.policy_document_title(document=document, language=language)
+            documents.append({"document": document, "title": title, "rows": rows})
     return render(request, "policies/history.html", {"documents": documents})
 
 
@@ -108,7 +103,6 @@ def version_diff(request, slug: str, pk: int, other_pk: int):
             "lines": lines,
             "language": served,
             "is_fallback": served != language,
-            "inserted": sum(line["op"] == "insert" for line in lines),
-            "deleted": sum(line["op"] == "delete" for line in lines),
+            **selectors.policy_diff_counts(lines),
         },
     )

@@ -146,3 +146,30 @@ def test_the_precomputed_hmac_is_standard_hmac_sha256(settings, key):
     settings.IDENTITY_HASH_KEY = key
     sha = hashlib.sha256(b"alice@example.com").digest()
     assert email_digest("alice@example.com") == hmac.new(key.encode(), sha, "sha256").digest()
+
+
+@pytest.mark.parametrize(
+    ("raw", "canonical"),
+    [
+        # IDNA 2008 / UTS #46 non-transitional: these stay distinct from their IDNA 2003 look-alikes.
+        ("v@straße.de", "v@xn--strae-oqa.de"),
+        ("v@STRASSE.de", "v@strasse.de"),
+        ("v@faß.de", "v@xn--fa-hia.de"),
+        ("v@ς.gr", "v@xn--3xa.gr"),
+        ("v@σ.gr", "v@xn--4xa.gr"),
+        ("v@ශ්\u200dරී.com", "v@xn--10cl1a0b660p.com"),  # a joiner that belongs is kept, not dropped
+    ],
+)
+def test_domains_are_encoded_by_idna_2008(raw, canonical):
+    assert canonical_email(raw) == canonical
+
+
+def test_the_unicode_and_ascii_forms_of_a_domain_are_one_address_and_look_alikes_are_not():
+    assert email_digest("v@straße.de") == email_digest("v@xn--strae-oqa.de")
+    assert email_digest("v@straße.de") != email_digest("v@strasse.de")
+    assert email_digest("v@ς.gr") != email_digest("v@σ.gr")
+
+
+def test_a_joiner_where_idna_2008_forbids_one_is_refused_not_dropped():
+    with pytest.raises(InvalidIdentifier):
+        canonical_email("v@a\u200db.com")

@@ -8,8 +8,9 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
-from consent.accounts.identity import identity_key_fingerprint, identity_key_verify
+from consent.accounts.identity import identity_key_fingerprint
 from consent.accounts.models import IdentityKey
+from consent.accounts.services import identity_key_verify
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,8 +20,17 @@ def test_migrate_recorded_the_key_fingerprint(settings):
     assert IdentityKey.objects.get().fingerprint == identity_key_fingerprint()
 
 
-def test_the_same_key_is_accepted():
+def test_the_same_key_is_accepted_and_recorded_once():
     identity_key_verify()
+    identity_key_verify()
+    assert list(IdentityKey.objects.values_list("fingerprint", flat=True)) == [identity_key_fingerprint()]
+
+
+def test_the_fingerprint_of_a_key_never_changes(settings):
+    # Every deployment stored its key's fingerprint at its first migrate: a change to how
+    # it is derived would make each of them refuse its own key.
+    settings.IDENTITY_HASH_KEY = "fixed-test-key"
+    assert identity_key_fingerprint() == "1f833549aca1dc27a9eae484a1d657a3794c8de3b3fb4a709c06262b37604cc0"
 
 
 def test_a_changed_key_is_refused(settings):

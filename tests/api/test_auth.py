@@ -4,7 +4,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from consent.accounts.models import ApiKey
-from tests.factories import UserFactory
+from consent.accounts.roles import REPRESENTATIVE
+from tests.factories import UserFactory, staff_in_role
 
 pytestmark = pytest.mark.django_db
 
@@ -73,9 +74,16 @@ def test_key_with_the_scope_is_allowed(api_key_client):
     assert client.post("/api/v1/probe/", {}, format="json").status_code == 200
 
 
-def test_staff_session_is_allowed_and_other_users_are_not(api_client):
+def test_a_staff_session_has_what_its_role_gives_it_in_the_admin(api_client):
     api_client.force_login(UserFactory(is_staff=True))
+    response = api_client.get("/api/v1/probe/")
+    _assert_error(response, 403, "permission_denied")
+    assert "scope" not in response.json()["error"]["message"]  # a person is not told about key scopes
+
+    api_client.force_login(staff_in_role(REPRESENTATIVE))
     assert api_client.get("/api/v1/probe/").status_code == 200
+    assert api_client.post("/api/v1/probe/", {}, format="json").status_code == 200
+
     api_client.force_login(UserFactory())
     _assert_error(api_client.get("/api/v1/probe/"), 403, "permission_denied")
 

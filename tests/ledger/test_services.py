@@ -6,10 +6,9 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from consent.accounts.models import Subject
-from consent.ledger.models import ConsentEvent, ConsentEvidence, ConsentState
-from consent.ledger.selectors import ledger_verify
-from consent.ledger.services import Actor, Evidence, IdempotencyConflict, consent_record, consent_state_rebuild
+from consent.ledger.chain import Evidence, ledger_verify
+from consent.ledger.models import ConsentEvent, ConsentEvidence, ConsentState, CurrentChoices
+from consent.ledger.services import Actor, IdempotencyConflict, consent_record, consent_state_rebuild
 from consent.policies.models import PolicyDocument
 from consent.policies.services import policy_version_create, policy_version_publish
 from tests.factories import record, subject_for
@@ -65,26 +64,18 @@ def _choices_from_state(subject) -> dict:
     }
 
 
-def test_the_subject_row_carries_a_copy_of_its_states():
+def _current_choices(subject) -> dict:
+    return CurrentChoices.objects.get(subject=subject).choices
+
+
+def test_current_choices_carry_a_copy_of_the_states():
     subject = subject_for("maria@example.se")
     record(subject, "primary_use", source="registration")
     record(subject, "marketing_own", "withdrawn", channel="email")
     record(subject, "marketing_own", "withdrawn")
     last = record(subject, "marketing_own", "granted", channel="email")
-    subject.refresh_from_db()
-    assert subject.consent_choices == _choices_from_state(subject)
-    assert subject.consent_choices["marketing_own/email"] == ["granted", last.pk]
-
-
-def test_saving_a_subject_read_before_an_event_keeps_the_events_choices():
-    subject = subject_for("maria@example.se")
-    stale = Subject.objects.get(pk=subject.pk)
-    record(subject, "research", "withdrawn", channel="email")
-    stale.external_id = "crm-42"
-    stale.save()
-    subject.refresh_from_db()
-    assert subject.external_id == "crm-42"
-    assert subject.consent_choices == _choices_from_state(subject) != {}
+    assert _current_choices(subject) == _choices_from_state(subject)
+    assert _current_choices(subject)["marketing_own/email"] == ["granted", last.pk]
 
 
 def test_rebuilding_the_state_changes_nothing_the_ledger_wrote_and_repairs_what_it_did_not():
@@ -93,11 +84,10 @@ def test_rebuilding_the_state_changes_nothing_the_ledger_wrote_and_repairs_what_
     record(olle, "marketing_own", "granted", channel="postal")
     assert consent_state_rebuild() == (0, 0)
     ConsentState.objects.filter(subject=maria).delete()
-    Subject.objects.filter(pk=olle.pk).update(consent_choices={})
+    CurrentChoices.objects.filter(subject=olle).update(choices={})
     assert consent_state_rebuild() == (1, 1)  # maria's copy was right all along
     for subject in (maria, olle):
-        subject.refresh_from_db()
-        assert subject.consent_choices == _choices_from_state(subject) != {}
+        assert _current_choices(subject) == _choices_from_state(subject) != {}
 
 
 @pytest.mark.parametrize(
@@ -180,22 +170,7 @@ def test_concurrent_writers_keep_one_unbroken_chain():
     assert result.broken is None and result.events_checked == 51
     state = ConsentState.objects.get(subject=subject, purpose="marketing_own", channel="email")
     assert (state.event_id, state.decision) == (events[-1].pk, events[-1].decision)
-    subject.refresh_from_db()
-    assert subject.consent_choices == _choices_from_state(subject)
-
-
-def test_a_subject_loaded_with_deferred_fields_saves_only_what_it_loaded():
-    subject = subject_for("maria@example.se")
-    record(subject, "research", "withdrawn", channel="email")
-    partial = Subject.objects.only("id", "external_id").get(pk=subject.pk)
-    partial.external_id = "crm-7"
-    partial.save()
-    subject.refresh_from_db()
-    assert (subject.external_id, subject.email_digest_hex) == (
-        "crm-7",
-        subject_for("maria@example.se").email_digest_hex,
-    )
-    assert subject.consent_choices == _choices_from_state(subject)
+    assert _current_choices(subject) == _choices_from_state(subject)
 
 
 def test_an_event_cannot_cite_a_draft_policy_version():

@@ -3,8 +3,8 @@
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from consent.ledger.chain import Evidence
 from consent.ledger.models import ConsentEvent, ConsentEvidence
-from consent.ledger.services import Evidence
 from tests.factories import record, subject_for
 
 pytestmark = pytest.mark.django_db

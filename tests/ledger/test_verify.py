@@ -4,10 +4,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from consent.accounts.models import Subject
-from consent.ledger.models import ConsentEvent, ConsentState
-from consent.ledger.selectors import ledger_verify
-from consent.ledger.services import Evidence, consent_state_rebuild
+from consent.ledger.chain import Evidence, ledger_verify
+from consent.ledger.models import ConsentEvent, ConsentState, CurrentChoices
+from consent.ledger.services import consent_state_rebuild
 from tests.factories import record, subject_for
 
 pytestmark = pytest.mark.django_db
@@ -117,11 +116,11 @@ def test_a_current_state_that_disagrees_with_the_events_is_named(chain):
         call_command("verify_ledger", stdout=io.StringIO())
 
 
-def test_a_subject_row_copy_that_disagrees_with_the_state_is_named(chain):
+def test_a_current_choices_copy_that_disagrees_with_the_state_is_named(chain):
     alice, bob, _events = chain
-    Subject.objects.filter(pk=bob.pk).update(consent_choices={})
+    CurrentChoices.objects.filter(subject=bob).update(choices={})
     assert ledger_verify(subject=bob).drift == (
-        f"subject {bob.pk}: the copy of its current state on the subject row differs from ConsentState"
+        f"subject {bob.pk}: its CurrentChoices row differs from its ConsentState rows"
     )
     assert ledger_verify(subject=alice).drift is None
     consent_state_rebuild()

@@ -2,8 +2,9 @@ import datetime
 
 import pytest
 
+from consent.demo.services import policies_demo_seed
 from consent.policies.models import PolicyDocument, PolicyVersion
-from consent.policies.services import policies_demo_seed, policy_version_create, policy_version_publish
+from consent.policies.services import policy_version_create, policy_version_publish
 
 
 @pytest.fixture

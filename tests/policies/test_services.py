@@ -1,16 +1,12 @@
 import datetime
 import hashlib
-import io
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 
-from consent.policies import demo_content
-from consent.policies.models import PolicyDocument, PolicyVersion
+from consent.policies.models import PolicyVersion
 from consent.policies.services import (
-    policies_demo_seed,
     policy_version_create,
     policy_version_publish,
     policy_version_published,
@@ -174,40 +170,3 @@ def test_publish_announces_itself_once_committed(make_version, django_capture_on
         policy_version_published.disconnect(receiver)
 
     assert received == [(second.pk, first.pk)]
-
-
-def _snapshot():
-    return sorted(
-        PolicyVersion.objects.values_list(
-            "document__slug", "label", "status", "effective_at", "published_at", "retired_at", "content_hashes"
-        )
-    )
-
-
-def test_demo_seed_publishes_every_version_in_order_and_is_idempotent():
-    policies_demo_seed()
-    first = _snapshot()
-
-    policies_demo_seed()
-
-    assert _snapshot() == first
-    assert PolicyDocument.objects.count() == 2
-    assert PolicyVersion.objects.count() == 6
-    statuses = {(slug, label): status for slug, label, status, *_rest in first}
-    for spec in demo_content.DOCUMENTS:
-        assert statuses[(spec["slug"], "1.0")] == "retired"
-        assert statuses[(spec["slug"], "1.1")] == "retired"
-        assert statuses[(spec["slug"], "2.0")] == "published"
-    privacy = PolicyVersion.objects.get(document__slug="privacy-policy", label="2.0")
-    assert privacy.effective_at == datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC)
-    assert privacy.is_material is True
-    assert privacy.title_sv == "Integritetspolicy för Nordlys Meetings"
-    assert set(privacy.content_hashes) == {"en", "sv", "fr"}
-
-
-def test_seed_demo_command_seeds_the_policies(tmp_path, settings):
-    settings.VAR_DIR = tmp_path
-    call_command("seed_demo", stdout=io.StringIO())
-    call_command("seed_demo", stdout=io.StringIO())
-    assert PolicyVersion.objects.filter(status=PolicyVersion.Status.PUBLISHED).count() == 2
-    assert PolicyVersion.objects.count() == 6

@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from consent.accounts.identity import InvalidIdentifier
-from consent.ledger.selectors import ledger_verify, subject_resolve
+from consent.accounts.selectors import subject_resolve
+from consent.ledger.chain import ledger_verify
 
 
 class Command(BaseCommand):

@@ -7,8 +7,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from consent.accounts.identity import email_digest
-from consent.ledger.rules import Reason
-from consent.ledger.selectors import CHECK_LIMIT, consent_decisions, consent_receipt, consent_state, purposes_by_code
+from consent.accounts.selectors import IDENTIFIER_BATCH_LIMIT as CHECK_LIMIT
+from consent.decisions.rules import Reason, consent_decisions, consent_state
+from consent.ledger.selectors import purposes_by_code
 from consent.suppression.models import SuppressionEntry
 from tests.factories import record, subject_for
 
@@ -216,21 +217,3 @@ def test_bad_checks_name_the_field(kwargs, field):
     with pytest.raises(ValidationError) as excinfo:
         consent_decisions(**kwargs)
     assert field in excinfo.value.message_dict
-
-
-def test_a_receipt_carries_the_standard_fields(settings):
-    subject = subject_for("receipt@example.com")
-    event = record(subject, "marketing_third_party", "granted", channel="email")
-    receipt = consent_receipt(event=event)
-    assert receipt["version"] == "KI-CR-v1.1.0"
-    assert receipt["piiPrincipalId"] == str(subject.pk)
-    assert receipt["recordId"] == event.pk
-    assert receipt["collectionMethod"] == "portal"
-    assert receipt["eventType"] == "granted"
-    assert receipt["piiControllers"][0]["piiController"] == settings.CONTROLLER_NAME
-    purpose = receipt["services"][0]["purposes"][0]
-    assert (purpose["purposeCode"], purpose["consentType"], purpose["lawfulBasis"], purpose["thirdPartyDisclosure"]) == (
-        "marketing_third_party", "EXPLICIT", "consent", True,
-    )  # fmt: skip
-    assert receipt["integrity"]["hash"] == event.hash
-    assert email_digest("receipt@example.com").hex() not in str(receipt)

@@ -1,19 +1,20 @@
-"""API keys with scopes.
+"""Who may call the API: API keys with scopes, and staff sessions with model permissions.
 
 A request carries `Authorization: Api-Key <prefix>.<secret>`. A missing or bad key
-is a 401; a good key without the scope an endpoint names is a 403. Staff using the
-back office reach the same endpoints with their session."""
+is a 401; a good key without the scope an endpoint names is a 403. A staff member
+signed in to the back office reaches an endpoint with their session only when their
+model permissions give them the same in the admin (SCOPE_PERMISSIONS)."""
 
 import hashlib
 import time
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
-from consent.accounts.models import ApiKey
+from consent.accounts.identity import InvalidIdentifier, canonical_email
+from consent.accounts.models import ApiKey, ApiScope
 
 KEYWORD = "Api-Key"
 
@@ -60,13 +61,23 @@ def _api_key_for(key: str) -> ApiKey | None:
     return api_key
 
 
+# What a session needs for what a key needs a scope for: the same model permissions the
+# admin asks for the same data, so the API gives no role more than its admin pages do.
+SCOPE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    ApiScope.CONSENT_READ: ("ledger.view_consentevent", "ledger.view_consentstate"),
+    ApiScope.CONSENT_WRITE: ("ledger.add_consentevent",),
+    ApiScope.SUPPRESSION_READ: ("suppression.view_suppressionentry",),
+    ApiScope.SUPPRESSION_WRITE: ("suppression.add_suppressionentry",),
+    ApiScope.REQUESTS_WRITE: ("requests_app.change_subjectrequest",),
+}
+
+
 class HasScope(permissions.BasePermission):
     """The view names `required_scopes` ({method: scope} or one scope for all).
 
-    An API key needs the scope; a staff session is allowed; anyone else is refused.
-    Views that serve the public set `permission_classes` themselves."""
-
-    message = gettext_lazy("This API key lacks the scope this endpoint needs.")
+    An API key needs the scope; an active staff session needs the scope's model
+    permissions (SCOPE_PERMISSIONS); anyone else is refused. Views that serve the public
+    set `permission_classes` themselves."""
 
     def has_permission(self, request, view) -> bool:
         scope = required_scope(view, request.method)
@@ -79,7 +90,14 @@ class HasScope(permissions.BasePermission):
         user = request.user
         if user is None or not user.is_authenticated:
             raise exceptions.NotAuthenticated()
-        return bool(user.is_staff and user.is_active)
+        return staff_may(user, scope)
+
+
+def staff_may(user, scope: str | None) -> bool:
+    """Whether a signed-in user's session may do what `scope` allows a key."""
+    if scope is None or not (user.is_active and user.is_staff):
+        return False
+    return user.has_perms(SCOPE_PERMISSIONS[scope])
 
 
 def required_scope(view, method: str) -> str | None:
@@ -90,8 +108,22 @@ def required_scope(view, method: str) -> str | None:
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
-    target_class = "consent.api.auth.ApiKeyAuthentication"
+    target_class = "consent.accounts.auth.ApiKeyAuthentication"
     name = "ApiKey"
 
     def get_security_definition(self, auto_schema):
         return {"type": "apiKey", "in": "header", "name": "Authorization", "description": "Api-Key <key>"}
+
+
+def login_username(request, credentials: dict | None = None) -> str:
+    """The username django-axes counts failed logins against: the canonical address, so
+    `LOCKME@example.com` and `lockme@example.com ` share one count and one lockout."""
+    if credentials:
+        raw = credentials.get("username")
+    else:
+        raw = getattr(request, "POST", {}).get("username")
+    raw = str(raw or "")
+    try:
+        return canonical_email(raw)
+    except InvalidIdentifier:
+        return raw.strip().lower()

@@ -1,5 +1,6 @@
 """Demo data for `make run`: idempotent, so every start can call it."""
 
+import datetime
 import json
 import secrets
 from pathlib import Path
@@ -11,9 +12,12 @@ from django.db import transaction
 from consent.accounts.models import User
 from consent.accounts.roles import REPRESENTATIVE, roles_sync
 from consent.accounts.services import user_create
-from consent.ledger.services import Actor, Evidence, consent_record
+from consent.demo import policy_texts
+from consent.ledger.chain import Evidence
+from consent.ledger.services import Actor, consent_record
+from consent.policies.models import PolicyDocument, PolicyVersion
 from consent.policies.selectors import policy_version_current
-from consent.policies.services import policies_demo_seed
+from consent.policies.services import policy_version_create, policy_version_publish
 
 DEMO_ACCOUNTS = {
     "admin": {"email": "admin@example.com", "first_name": "Ada", "last_name": "Admin", "is_superuser": True},
@@ -24,6 +28,40 @@ DEMO_ACCOUNTS = {
         "group": REPRESENTATIVE,
     },
 }
+
+
+def _midnight_utc(iso_date: str) -> datetime.datetime:
+    return datetime.datetime.combine(datetime.date.fromisoformat(iso_date), datetime.time(), tzinfo=datetime.UTC)
+
+
+@transaction.atomic
+def policies_demo_seed() -> None:
+    """The demo documents and their versions (policy_texts.py), each published in turn.
+
+    Idempotent: a document or version that exists is left alone; a demo version
+    still in draft is published."""
+    for spec in policy_texts.DOCUMENTS:
+        document = PolicyDocument.objects.filter(slug=spec["slug"]).first()
+        if document is None:
+            document = PolicyDocument(
+                slug=spec["slug"], kind=spec["kind"], **{f"title_{k}": v for k, v in spec["title"].items()}
+            )
+            document.full_clean()
+            document.save()
+        for version_spec in spec["versions"]:
+            version = PolicyVersion.objects.filter(document=document, country="", label=version_spec["label"]).first()
+            if version is None:
+                version = policy_version_create(
+                    document=document,
+                    label=version_spec["label"],
+                    effective_at=_midnight_utc(version_spec["effective_at"]),
+                    is_material=version_spec["is_material"],
+                    title=version_spec["title"],
+                    body=version_spec["body"],
+                    summary_of_changes=version_spec["summary_of_changes"],
+                )
+            if version.status == PolicyVersion.Status.DRAFT:
+                policy_version_publish(version=version)
 
 
 # People whose choices fill the demo ledger: (profile, [(purpose, channel, decision, source)]).

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from consent.demo import demo_seed
+from consent.demo.services import demo_seed
 
 
 class Command(BaseCommand):

@@ -1,0 +1,219 @@
+"""Decisions over HTTP: may we contact these people (the check), and one person's state per purpose."""
+
+from datetime import UTC, datetime, time
+
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from consent.accounts.api import subject_or_404
+from consent.accounts.selectors import IDENTIFIER_BATCH_LIMIT
+from consent.api.errors import ERRORS
+from consent.decisions.rules import Reason, consent_decisions, consent_state
+from consent.ledger.models import Channel, ConsentEvent, Purpose
+
+REASONS = list(Reason.LABELS)
+
+
+# ---------------------------------------------------------------------------- check
+class ConsentCheckInputSerializer(serializers.Serializer):
+    purpose = serializers.CharField(max_length=32)
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False, allow_null=True)
+    identifiers = serializers.ListField(
+        child=serializers.CharField(max_length=320, trim_whitespace=False),
+        allow_empty=False,
+        max_length=IDENTIFIER_BATCH_LIMIT,
+        help_text="Email addresses, SHA-256 hashes of canonical addresses (64 hex), or subject ids.",
+    )
+
+
+class ConsentCheckResultSerializer(serializers.Serializer):
+    identifier = serializers.CharField(help_text="As sent.")
+    subject_id = serializers.UUIDField(allow_null=True, help_text="null for a person the platform does not know.")
+    allowed = serializers.BooleanField()
+    reason = serializers.ChoiceField(choices=REASONS)
+
+
+class ConsentCheckCountsSerializer(serializers.Serializer):
+    allowed = serializers.IntegerField()
+    denied = serializers.IntegerField()
+
+
+class ConsentCheckOutputSerializer(serializers.Serializer):
+    purpose = serializers.CharField()
+    channel = serializers.CharField(allow_null=True)
+    counts = ConsentCheckCountsSerializer()
+    results = ConsentCheckResultSerializer(many=True, help_text="In the order of the identifiers sent.")
+
+
+def _check_input(data) -> tuple[str, str | None, list[str]]:
+    """The check's input, validated by hand: it is the hot path, and a DRF serializer
+    (deep-copying its fields per request) costs more than the query. Same rules and
+    error shape as ConsentCheckInputSerializer, which documents them in the schema."""
+    if not isinstance(data, dict):
+        raise ValidationError({"non_field_errors": _("Expected a JSON object.")})
+    errors = {}
+    purpose = data.get("purpose")
+    if not isinstance(purpose, str) or not purpose:
+        errors["purpose"] = _("This field is required.")
+    channel = data.get("channel")
+    if channel is not None and channel not in Channel.values:
+        errors["channel"] = _("Must be one of: %s.") % ", ".join(Channel.values)
+    identifiers = data.get("identifiers")
+    if not isinstance(identifiers, list) or not identifiers:
+        errors["identifiers"] = _("Give a non-empty list of identifiers.")
+    elif len(identifiers) > IDENTIFIER_BATCH_LIMIT:
+        errors["identifiers"] = _("At most %(limit)d identifiers per call.") % {"limit": IDENTIFIER_BATCH_LIMIT}
+    if errors:
+        raise ValidationError(errors)
+    return purpose, channel or None, identifiers
+
+
+class ConsentCheckApi(APIView):
+    required_scopes = "consent:read"
+
+    @extend_schema(
+        summary="May a purpose contact these people on this channel now?",
+        description=(
+            f"Up to {IDENTIFIER_BATCH_LIMIT:,} identifiers in one call, answered by one database query. Each "
+            "result carries the reason: `granted`, `withdrawn`, `not_granted` (opt-in purpose never granted), "
+            "`opt_out_default` (opt-out purpose never withdrawn), `suppressed`, `erased`, or "
+            "`no_policy_accepted` (unknown person: an opt-out default needs an accepted policy)."
+        ),
+        request=ConsentCheckInputSerializer,
+        responses={200: ConsentCheckOutputSerializer, **ERRORS},
+    )
+    def post(self, request):
+        purpose, channel, identifiers = _check_input(request.data)
+        decisions = consent_decisions(purpose=purpose, channel=channel, identifiers=identifiers)
+        allowed = sum(1 for decision in decisions if decision.allowed)
+        # A plain JsonResponse: the hot path skips DRF's renderer machinery (the API speaks only JSON).
+        return JsonResponse(
+            {
+                "purpose": purpose,
+                "channel": channel,
+                "counts": {"allowed": allowed, "denied": len(decisions) - allowed},
+                "results": [
+                    {
+                        "identifier": d.identifier,
+                        "subject_id": str(d.subject_id) if d.subject_id else None,
+                        "allowed": d.allowed,
+                        "reason": d.reason,
+                    }
+                    for d in decisions
+                ],
+            }
+        )
+
+
+# ---------------------------------------------------------------------------- one person's state
+_AS_OF_HELP = (
+    "An ISO 8601 date-time (2026-01-31T12:00:00Z; without an offset, UTC) or a date (2026-01-31), which "
+    "means the end of that day in UTC. Omit for now."
+)
+
+
+def as_of_parse(raw: str | None) -> datetime | None:
+    """The moment `?as_of=` names, in UTC; None when absent. A bare date is the end of that day."""
+    if not raw:
+        return None
+    invalid = ValidationError(
+        {"as_of": _("Use an ISO 8601 date or date-time, e.g. 2026-01-31 or 2026-01-31T12:00:00Z.")}
+    )
+    try:
+        # Both return None for a malformed value and raise ValueError for an impossible one (2026-02-30).
+        day = parse_date(raw)
+        moment = None if day else parse_datetime(raw)
+    except ValueError:
+        raise invalid from None
+    if day is not None:
+        return datetime.combine(day, time.max, tzinfo=UTC)
+    if moment is None:
+        raise invalid
+    if timezone.is_naive(moment):
+        return moment.replace(tzinfo=UTC)
+    try:
+        # In UTC: PostgreSQL takes offsets up to ±15:59 only, and one far out of range is no moment at all.
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise invalid from None
+
+
+class ChoiceStateSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=Channel.choices, allow_null=True)
+    decision = serializers.ChoiceField(
+        choices=ConsentEvent.Decision.choices, allow_null=True, help_text="The explicit choice; null if never made."
+    )
+    allowed = serializers.BooleanField()
+    reason = serializers.ChoiceField(choices=REASONS)
+    event_id = serializers.IntegerField(allow_null=True)
+    updated_at = serializers.DateTimeField(allow_null=True)
+
+
+class PurposeStateSerializer(ChoiceStateSerializer):
+    purpose = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Purpose.Kind.choices)
+    withdrawable = serializers.BooleanField()
+    channels = ChoiceStateSerializer(many=True, help_text="The choice per channel, for purposes that contact people.")
+
+
+class SubjectConsentStateOutputSerializer(serializers.Serializer):
+    subject_id = serializers.UUIDField()
+    as_of = serializers.DateTimeField()
+    purposes = PurposeStateSerializer(many=True)
+
+
+def _choice_fields(choice) -> dict:
+    return {
+        "channel": choice.channel,
+        "decision": choice.decision,
+        "allowed": choice.allowed,
+        "reason": choice.reason,
+        "event_id": choice.event_id,
+        "updated_at": choice.updated_at,
+    }
+
+
+class SubjectConsentStateApi(APIView):
+    required_scopes = "consent:read"
+
+    @extend_schema(
+        summary="A person's choices per purpose, now or on a past date",
+        parameters=[OpenApiParameter("as_of", OpenApiTypes.STR, description=_AS_OF_HELP)],
+        responses={200: SubjectConsentStateOutputSerializer, **ERRORS},
+    )
+    def get(self, request, subject_id: str):
+        subject = subject_or_404(subject_id)
+        at = as_of_parse(request.query_params.get("as_of"))
+        states = consent_state(subject=subject, at=at)
+        data = {
+            "subject_id": subject.pk,
+            "as_of": at or timezone.now(),
+            "purposes": [
+                {
+                    "purpose": state.purpose.code,
+                    "name": state.purpose.name,
+                    "kind": state.purpose.kind,
+                    "withdrawable": state.purpose.withdrawable,
+                    **_choice_fields(state.overall),
+                    "channels": [_choice_fields(choice) for choice in state.channels],
+                }
+                for state in states
+            ],
+        }
+        return Response(SubjectConsentStateOutputSerializer(data).data)
+
+
+urlpatterns = [
+    path("consents/check/", ConsentCheckApi.as_view(), name="consent-check"),
+    path("subjects/<str:subject_id>/consents/", SubjectConsentStateApi.as_view(), name="subject-consents"),
+]

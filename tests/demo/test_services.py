@@ -1,0 +1,77 @@
+import datetime
+import io
+
+import pytest
+from django.core.management import call_command
+
+from consent.accounts.models import User
+from consent.demo import policy_texts
+from consent.demo.services import policies_demo_seed
+from consent.ledger.models import ConsentEvent
+from consent.policies.models import PolicyDocument, PolicyVersion
+
+pytestmark = pytest.mark.django_db
+
+
+def _snapshot():
+    return sorted(
+        PolicyVersion.objects.values_list(
+            "document__slug", "label", "status", "effective_at", "published_at", "retired_at", "content_hashes"
+        )
+    )
+
+
+def test_demo_seed_publishes_every_version_in_order_and_is_idempotent():
+    policies_demo_seed()
+    first = _snapshot()
+
+    policies_demo_seed()
+
+    assert _snapshot() == first
+    assert PolicyDocument.objects.count() == 2
+    assert PolicyVersion.objects.count() == 6
+    statuses = {(slug, label): status for slug, label, status, *_rest in first}
+    for spec in policy_texts.DOCUMENTS:
+        assert statuses[(spec["slug"], "1.0")] == "retired"
+        assert statuses[(spec["slug"], "1.1")] == "retired"
+        assert statuses[(spec["slug"], "2.0")] == "published"
+    privacy = PolicyVersion.objects.get(document__slug="privacy-policy", label="2.0")
+    assert privacy.effective_at == datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC)
+    assert privacy.is_material is True
+    assert privacy.title_sv == "Integritetspolicy för Nordlys Meetings"
+    assert set(privacy.content_hashes) == {"en", "sv", "fr"}
+
+
+def test_seed_demo_command_seeds_the_policies(tmp_path, settings):
+    settings.VAR_DIR = tmp_path
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())
+    assert PolicyVersion.objects.filter(status=PolicyVersion.Status.PUBLISHED).count() == 2
+    assert PolicyVersion.objects.count() == 6
+
+
+def test_seed_demo_is_idempotent_and_its_logins_work(client, tmp_path, settings):
+    settings.VAR_DIR = tmp_path
+    first, second = io.StringIO(), io.StringIO()
+    call_command("seed_demo", stdout=first)
+    counts = (User.objects.count(), ConsentEvent.objects.count(), PolicyVersion.objects.count())
+    call_command("seed_demo", stdout=second)
+    assert first.getvalue() == second.getvalue()
+    assert (User.objects.count(), ConsentEvent.objects.count(), PolicyVersion.objects.count()) == counts
+    assert User.objects.filter(is_staff=True).count() == 2
+    assert counts[1] == 9 and counts[2] == 6
+
+    line = next(line for line in first.getvalue().splitlines() if line.strip().startswith("admin"))
+    _role, email, _label, password = line.split()
+    response = client.post("/admin/login/?next=/admin/", {"username": email, "password": password})
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+def test_representative_sees_the_admin_with_limited_rights(client, tmp_path, settings):
+    settings.VAR_DIR = tmp_path
+    call_command("seed_demo", stdout=io.StringIO())
+    rep = User.objects.get(email="rep@example.com")
+    assert rep.has_perm("accounts.view_subject")
+    assert not rep.has_perm("accounts.delete_user")
+    assert not rep.has_perm("accounts.add_apikey")
