@@ -49,6 +49,8 @@ else:
 INSTALLED_APPS = [
     # modeltranslation patches the admin, so it comes before it.
     "modeltranslation",
+    # Before staticfiles: its runserver (make run's server) replaces staticfiles' own.
+    "consent.demo",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -71,7 +73,6 @@ INSTALLED_APPS = [
     "requests_app",
     "consent.portal",
     "consent.backoffice",
-    "consent.demo",
 ]
 
 MIDDLEWARE = [

@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
-from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -240,13 +240,13 @@ def _receipt_owner(request):
     return subject.pk if subject is not None else False
 
 
-class IsReceiptOwnerOrScoped(BasePermission):
+class IsReceiptOwnerOrScoped(HasScope):
     """The person the receipt is about (signed in to the portal), or a key/staff with consent:read."""
 
     def has_permission(self, request, view) -> bool:
         if _receipt_owner(request) is not None:
             return True  # ownership is checked against the event in the view
-        return HasScope().has_permission(request, view)
+        return super().has_permission(request, view)
 
 
 class ConsentReceiptApi(APIView):
