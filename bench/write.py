@@ -1,4 +1,5 @@
-"""Events recorded through `consent_record` by concurrent processes, one transaction each."""
+"""Events recorded through `consent_record` by concurrent processes, one transaction each,
+and the ceiling: the same processes doing a bare single-row INSERT and COMMIT each."""
 
 import os
 import random
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 
 WARMUP_EVENTS = 25
 TIMEOUT_SECONDS = 600
+CEILING_TABLE = "bench_insert_ceiling"
 
 
 @dataclass
@@ -23,15 +25,19 @@ class WriteResult:
         return self.events / self.seconds if self.seconds else 0.0
 
 
-def run(*, total: int, processes: int, subjects: int) -> WriteResult:
+def run(*, total: int, processes: int, subjects: int, ceiling: bool = False) -> WriteResult:
+    """`consent_record` from `processes` processes; with `ceiling`, a bare INSERT + COMMIT instead."""
     import multiprocessing
+
+    if ceiling:
+        _ceiling_table_reset()
 
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(processes + 1)
     results = context.Queue()
     shares = [total // processes + (1 if i < total % processes else 0) for i in range(processes)]
     workers = [
-        context.Process(target=_worker, args=(i, shares[i], subjects, barrier, results), daemon=True)
+        context.Process(target=_worker, args=(i, shares[i], subjects, barrier, results, ceiling), daemon=True)
         for i in range(processes)
     ]
     for worker in workers:
@@ -86,11 +92,22 @@ def _plan(rng: random.Random, count: int, subjects: int, combos: list[tuple[str,
     return steps
 
 
-def _worker(index: int, count: int, subjects: int, barrier, results) -> None:
+def _ceiling_table_reset() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        # Logged, with a primary key, like the ledger: a commit waits for its WAL flush too.
+        cursor.execute(f"DROP TABLE IF EXISTS {CEILING_TABLE}")
+        cursor.execute(f"CREATE TABLE {CEILING_TABLE} (id bigserial PRIMARY KEY, subject uuid, decision text)")
+
+
+def _worker(index: int, count: int, subjects: int, barrier, results, ceiling: bool) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     import django
 
     django.setup()
+    from django.db import connection, transaction
+
     from consent.accounts.models import Subject
     from consent.ledger.chain import Evidence
     from consent.ledger.selectors import purposes_by_code
@@ -109,10 +126,18 @@ def _worker(index: int, count: int, subjects: int, barrier, results) -> None:
 
     recorded, errors, first_error, latencies_ms = 0, 0, "", []
 
+    def insert(step) -> None:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {CEILING_TABLE} (subject, decision) VALUES (%s, %s)", [step[0], step[3]])
+
     def record(step) -> None:
         nonlocal recorded, errors, first_error
         subject_pk, purpose, channel, decision = step
         try:
+            if ceiling:
+                insert(step)
+                recorded += 1
+                return
             consent_record(
                 subject=people[subject_pk],
                 purpose=purpose,
