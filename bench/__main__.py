@@ -253,7 +253,8 @@ def print_figures(figures: list[Figure]) -> None:
     for row in rows:
         print(
             "  ".join(
-                cell.ljust(width) if i == 0 else cell.rjust(width) for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+                cell.ljust(width) if i == 0 else cell.rjust(width)
+                for i, (cell, width) in enumerate(zip(row, widths, strict=True))
             )
         )
 
