@@ -220,7 +220,6 @@ def _walk_chains(result: LedgerVerification, *, subject: Subject | None, chunk_s
     ).iterator(chunk_size=chunk_size)  # fmt: skip
 
     current_subject, expected_prev, previous_id = None, ConsentEvent.GENESIS_HASH, None
-    seen: dict[str, int] = {}  # this chain's hashes so far -> event id
     for (
         event_id, subject_id, purpose_id, channel, decision, source, actor_type, actor_id,
         policy_version_id, occurred_at, evidence_digest, prev_hash, stored_hash,
@@ -228,7 +227,6 @@ def _walk_chains(result: LedgerVerification, *, subject: Subject | None, chunk_s
     ) in rows:  # fmt: skip
         if subject_id != current_subject:
             current_subject, expected_prev, previous_id = subject_id, ConsentEvent.GENESIS_HASH, None
-            seen = {}
             result.subjects_checked += 1
         result.events_checked += 1
         computed = event_hash(
@@ -239,23 +237,21 @@ def _walk_chains(result: LedgerVerification, *, subject: Subject | None, chunk_s
         if computed != stored_hash:
             result.add(f"event #{event_id} of subject {subject_id} was altered: its content does not match its hash")
         elif prev_hash != expected_prev:
-            result.add(_gap(event_id, subject_id, prev_hash, previous_id, seen))
+            result.add(_gap(event_id, subject_id, prev_hash, previous_id))
         # Evidence may be erased (then it is absent; checked set-based), never altered.
         if (
             evidence_id is not None
             and Evidence(ip_address, user_agent, language, text_hash).digest() != evidence_digest
         ):
             result.add(f"the evidence of event #{event_id} (subject {subject_id}) was altered")
-        seen[stored_hash] = event_id
         expected_prev, previous_id = stored_hash, event_id
 
 
-def _gap(event_id: int, subject_id, prev_hash: str, previous_id: int | None, seen: dict[str, int]) -> str:
-    """An intact event whose link does not name the event before it: say what is missing."""
+def _gap(event_id: int, subject_id, prev_hash: str, previous_id: int | None) -> str:
+    """An intact event (its hash recomputes) whose link names an event that is not there:
+    what is missing lies between it and the event before it."""
     if prev_hash == ConsentEvent.GENESIS_HASH:
         return f"event #{event_id} of subject {subject_id} claims to start its chain, but event #{previous_id} comes before it"
-    if prev_hash in seen:
-        return f"events are missing between event #{seen[prev_hash]} and event #{event_id} of subject {subject_id}"
     if previous_id is None:
         return f"the first events of subject {subject_id} are missing: its earliest event left, #{event_id}, follows one that is gone"
     return f"an event is missing before event #{event_id} of subject {subject_id} (after event #{previous_id})"
