@@ -209,11 +209,15 @@ def chain_discrepancies(checkpoint: LedgerCheckpoint, *, subject_id=None, limit:
                 f"the chain of subject {subject} has {found} events up to event #{head_id}, {name} "
                 f"recorded {recorded}: {found - recorded} were inserted into its past"
             )
-        elif found < recorded:
-            where = "its last event then" if not head_present else "an event before it"
+        elif found < recorded and head_present:
             message = (
                 f"the chain of subject {subject} has {found} events up to event #{head_id}, {name} "
-                f"recorded {recorded}: {recorded - found} deleted ({where} is missing)"
+                f"recorded {recorded}: {recorded - found} missing before event #{head_id}"
+            )
+        elif found < recorded:
+            message = (
+                f"the chain of subject {subject} has {found} events up to event #{head_id}, {name} "
+                f"recorded {recorded}: {recorded - found} missing, among them event #{head_id}, its last event then"
             )
         elif not head_present:
             message = (
