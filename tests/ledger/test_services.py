@@ -5,12 +5,15 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import timezone
 
+from consent.accounts.models import Subject
 from consent.ledger.chain import Evidence, ledger_verify
-from consent.ledger.models import ConsentEvent, ConsentEvidence, ConsentState, CurrentChoices
+from consent.ledger.models import ConsentEvent, ConsentEvidence, ConsentState, CurrentChoices, EvidenceErasure
 from consent.ledger.services import (
     Actor,
     IdempotencyConflict,
+    consent_evidence_erase,
     consent_record,
     consent_state_rebuild,
     ledger_checkpoint_take,
@@ -197,3 +200,26 @@ def test_an_event_cannot_cite_a_draft_policy_version():
     assert not ConsentEvent.objects.filter(subject=subject).exists()
     published = policy_version_publish(version=draft)
     assert record(subject, "primary_use", source="registration", policy_version=published).policy_version == published
+
+
+def test_evidence_is_erased_only_for_a_person_already_erased():
+    person = subject_for("leaving@example.com")
+    event = record(person, "primary_use", source="registration", evidence=Evidence(ip_address="192.0.2.1"))
+    other = record(subject_for("staying@example.com"), "primary_use", source="registration")
+
+    with pytest.raises(ValidationError) as refused:
+        consent_evidence_erase(subject=person)
+    assert "has not been erased" in str(refused.value.message_dict["subject"])
+    assert ConsentEvidence.objects.filter(event=event).exists() and not EvidenceErasure.objects.exists()
+
+    Subject.objects.filter(pk=person.pk).update(erased_at=timezone.now())
+    assert consent_evidence_erase(subject=person) == 1
+    assert not ConsentEvidence.objects.filter(event=event).exists()
+    assert ConsentEvidence.objects.filter(event=other).exists()
+    erasure = EvidenceErasure.objects.get()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT session_user")
+        role = cursor.fetchone()[0]
+    assert (erasure.subject_id, erasure.evidence_rows, erasure.erased_by) == (person.pk, 1, role)
+    # The event and its chain stay.
+    assert ConsentEvent.objects.filter(pk=event.pk).exists()
