@@ -118,7 +118,8 @@ def generate(*, subjects: int, events: int) -> None:
         # bench runs as the role that migrated its database.
         cursor.execute(
             "TRUNCATE accounts_subject, ledger_currentchoices, ledger_consentevent, ledger_consentevidence,"
-            " ledger_consentstate, suppression_suppressionentry RESTART IDENTITY CASCADE"
+            " ledger_consentstate, ledger_chainhead, ledger_ledgercheckpoint, ledger_evidenceerasure,"
+            " suppression_suppressionentry RESTART IDENTITY CASCADE"
         )
         _load_subjects(cursor, subjects)
         step = _step(f"{subjects:,} subjects (digests hashed in Python, COPY)", step)
