@@ -15,6 +15,7 @@ COPY . .
 RUN python scripts/compile_catalogues.py \
  && DJANGO_DEBUG=false DJANGO_SECRET_KEY=collectstatic-only-not-a-secret-0123456789abcdefghijklmn \
     DJANGO_ALLOWED_HOSTS=build IDENTITY_HASH_KEY=build-only EMAIL_URL=consolemail:// \
+    LEDGER_SIGNING_KEY=YnVpbGQtb25seS1sZWRnZXIta2V5LW5vdC1zZWNyZXQ= \
     DATABASE_URL=postgres://build@localhost/build python manage.py collectstatic --noinput
 
 USER app

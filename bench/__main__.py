@@ -4,6 +4,7 @@ Run from the Makefile it starts in the developer's environment, makes sure the b
 database exists, and runs itself again against that database with production settings."""
 
 import argparse
+import base64
 import os
 import secrets
 import sys
@@ -75,6 +76,7 @@ def launch(argv: list[str]) -> int:
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
             "IDENTITY_HASH_KEY": BENCH_IDENTITY_HASH_KEY,
+            "LEDGER_SIGNING_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
             "EMAIL_URL": "consolemail://",
             "DJANGO_SECURE_SSL_REDIRECT": "false",
             "DJANGO_LOG_LEVEL": "WARNING",

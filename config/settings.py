@@ -1,10 +1,13 @@
 """The one settings module. Everything that differs between machines comes from
 the environment (see the configuration table in README.md)."""
 
+import base64
+import binascii
 from pathlib import Path
 from urllib.parse import unquote
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -22,15 +25,23 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 # Development defaults are only ever used with DEBUG on; production must say.
 _DEV_SECRET_KEY = "dev-only-insecure-secret-key-never-use-in-production-0123456789"
 _DEV_IDENTITY_HASH_KEY = "dev-only-identity-hash-key"
+# base64(SHA-256("dev-only-ledger-signing-key")), an Ed25519 private key everyone knows.
+_DEV_LEDGER_SIGNING_KEY = "gdXfBEnTFIEWo+DYVn4YYi8xYppRnwpuR+DAQB7093E="
 
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 IDENTITY_HASH_KEY = env.str("IDENTITY_HASH_KEY", default="")
+# Signs the ledger's checkpoints (an Ed25519 private key: base64 of 32 random bytes). Kept out
+# of the database, so whoever can rewrite the tables cannot sign a matching checkpoint.
+LEDGER_SIGNING_KEY = env.str("LEDGER_SIGNING_KEY", default="")
+# After a key change: the former keys' public halves (base64), so older checkpoints still verify.
+LEDGER_PREVIOUS_PUBLIC_KEYS = env.list("LEDGER_PREVIOUS_PUBLIC_KEYS", default=[])
 
 if DEBUG:
     SECRET_KEY = SECRET_KEY or _DEV_SECRET_KEY
     ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]", "testserver"]
     IDENTITY_HASH_KEY = IDENTITY_HASH_KEY or _DEV_IDENTITY_HASH_KEY
+    LEDGER_SIGNING_KEY = LEDGER_SIGNING_KEY or _DEV_LEDGER_SIGNING_KEY
 else:
     _missing = [
         name
@@ -38,13 +49,26 @@ else:
             ("DJANGO_SECRET_KEY", SECRET_KEY),
             ("DJANGO_ALLOWED_HOSTS", ALLOWED_HOSTS),
             ("IDENTITY_HASH_KEY", IDENTITY_HASH_KEY),
+            ("LEDGER_SIGNING_KEY", LEDGER_SIGNING_KEY),
         )
         if not value
     ]
     if _missing:
         raise ImproperlyConfigured("Refusing to start with DJANGO_DEBUG off: set " + ", ".join(_missing) + ".")
-    if SECRET_KEY == _DEV_SECRET_KEY or IDENTITY_HASH_KEY == _DEV_IDENTITY_HASH_KEY:
+    _dev_keys = (_DEV_SECRET_KEY, _DEV_IDENTITY_HASH_KEY, _DEV_LEDGER_SIGNING_KEY)
+    if SECRET_KEY in _dev_keys or IDENTITY_HASH_KEY in _dev_keys or LEDGER_SIGNING_KEY in _dev_keys:
         raise ImproperlyConfigured("Refusing to start with DJANGO_DEBUG off using a development key.")
+# Checked here so a mistyped key stops every process at start, not the first checkpoint an hour later.
+for _name, _key in [
+    ("LEDGER_SIGNING_KEY", LEDGER_SIGNING_KEY),
+    *(("LEDGER_PREVIOUS_PUBLIC_KEYS", k) for k in LEDGER_PREVIOUS_PUBLIC_KEYS),
+]:
+    try:
+        _valid = len(base64.b64decode(_key, validate=True)) == 32
+    except (binascii.Error, ValueError):
+        _valid = False
+    if not _valid:
+        raise ImproperlyConfigured(f"{_name} must be base64 of 32 bytes (make one with: openssl rand -base64 32).")
 
 INSTALLED_APPS = [
     # modeltranslation patches the admin, so it comes before it.
@@ -226,6 +250,15 @@ CELERY_TASK_TIME_LIMIT = 90
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Periodic work, run by the one `celery beat` process.
+CELERY_BEAT_SCHEDULE = {
+    # A signed checkpoint of the ledger every hour: tampering is detectable from the next one on.
+    "take-ledger-checkpoint": {
+        "task": "consent.ledger.tasks.take_ledger_checkpoint_task",
+        "schedule": crontab(minute=7),
+        "options": {"expires": 3000},
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

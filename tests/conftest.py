@@ -17,15 +17,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_browser)
 
 
-@pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
-    """Test databases are flushed with TRUNCATE, which the ledger refuses unless told."""
-    from django.db import connections
-
-    options = connections["default"].settings_dict.setdefault("OPTIONS", {})
-    options["options"] = f"{options.get('options', '')} -c consent.allow_truncate=on".strip()
-
-
 @pytest.fixture(autouse=True)
 def english_by_default():
     # A request's LocaleMiddleware leaves its language active in the thread; start each test in English.

@@ -13,13 +13,14 @@ PRODUCTION = {
     "DJANGO_SECRET_KEY": "x7#kq2!vZp9@Lm4$Tn8^Rw1&Ys6*Hb3(Jd5)Fg0-Ce+Ua_Oi=Qe",
     "DJANGO_ALLOWED_HOSTS": "privacy.example.com",
     "IDENTITY_HASH_KEY": "production-identity-key-0123456789abcdef",
+    "LEDGER_SIGNING_KEY": "cHJvZHVjdGlvbi1sZWRnZXItc2lnbmluZy1rZXktMzI=",
     "EMAIL_URL": "smtp://mail.example.com:587",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/consent",
 }
 
 
 def _manage(*args: str, **overrides: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "IDENTITY_", "EMAIL_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "IDENTITY_", "EMAIL_", "LEDGER_"))}
     env.update(PRODUCTION)
     for key, value in overrides.items():
         if value is None:
@@ -31,7 +32,9 @@ def _manage(*args: str, **overrides: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "IDENTITY_HASH_KEY", "EMAIL_URL"])
+@pytest.mark.parametrize(
+    "missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "IDENTITY_HASH_KEY", "LEDGER_SIGNING_KEY", "EMAIL_URL"]
+)
 def test_production_refuses_to_start_without(missing):
     result = _manage("check", **{missing: None})
     assert result.returncode != 0
@@ -39,10 +42,24 @@ def test_production_refuses_to_start_without(missing):
     assert missing in result.stderr
 
 
-def test_production_refuses_the_development_keys():
-    result = _manage("check", IDENTITY_HASH_KEY="dev-only-identity-hash-key")
+@pytest.mark.parametrize(
+    "override",
+    [
+        {"IDENTITY_HASH_KEY": "dev-only-identity-hash-key"},
+        {"LEDGER_SIGNING_KEY": "gdXfBEnTFIEWo+DYVn4YYi8xYppRnwpuR+DAQB7093E="},
+    ],
+)
+def test_production_refuses_the_development_keys(override):
+    result = _manage("check", **override)
     assert result.returncode != 0
     assert "development key" in result.stderr
+
+
+@pytest.mark.parametrize("key", ["not base64!", "c2hvcnQ=", "cHJvZHVjdGlvbi1sZWRnZXItc2lnbmluZy1rZXktMzI=,extra"])
+def test_a_ledger_signing_key_that_is_not_32_bytes_is_refused(key):
+    result = _manage("check", LEDGER_SIGNING_KEY=key)
+    assert result.returncode != 0
+    assert "LEDGER_SIGNING_KEY must be base64 of 32 bytes" in result.stderr
 
 
 def test_a_missing_database_url_is_explained():

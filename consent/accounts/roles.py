@@ -46,6 +46,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "ledger.view_consentevent",
         "ledger.view_consentstate",
         "ledger.add_consentevent",
+        "ledger.view_ledgercheckpoint",
+        "ledger.view_evidenceerasure",
         "suppression.view_suppressionentry",
         "suppression.add_suppressionentry",
         "suppression.view_suppressionimport",

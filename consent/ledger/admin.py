@@ -1,11 +1,15 @@
 from django.contrib import admin
-from django.urls import reverse
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
 from consent.accounts.admin import EmailDigestSearchMixin
-from consent.ledger.models import ConsentEvent, Purpose
+from consent.ledger.checkpoints import checkpoint_file
+from consent.ledger.models import ConsentEvent, EvidenceErasure, LedgerCheckpoint, Purpose
 
 
 @admin.register(Purpose)
@@ -78,3 +82,57 @@ class ConsentEventAdmin(EmailDigestSearchMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Append-only records: the database refuses changes, and so does the admin."""
+
+    show_full_result_count = False
+    list_per_page = 50
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(LedgerCheckpoint)
+class LedgerCheckpointAdmin(ReadOnlyAdmin):
+    list_display = ("id", "taken_at", "events", "chains", "last_event_id", "root", "download")
+    ordering = ("-id",)
+    fields = ("id", "taken_at", "events", "chains", "last_event_id", "root", "key_id", "signature", "download")
+    readonly_fields = fields
+
+    @admin.display(description=_("checkpoint file"))
+    def download(self, obj: LedgerCheckpoint) -> str:
+        url = reverse("admin:ledger_ledgercheckpoint_file", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Download"))
+
+    def get_urls(self):
+        file_view = self.admin_site.admin_view(self.file_view)
+        return [
+            path("<int:pk>/file/", file_view, name="ledger_ledgercheckpoint_file"),
+            *super().get_urls(),
+        ]
+
+    def file_view(self, request, pk: int):
+        """The exported checkpoint file (as `manage.py ledger_checkpoint --export` writes it)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        checkpoint = get_object_or_404(LedgerCheckpoint, pk=pk)
+        response = JsonResponse(checkpoint_file(checkpoint), json_dumps_params={"indent": 2, "sort_keys": True})
+        response["Content-Disposition"] = f'attachment; filename="ledger-checkpoint-{checkpoint.pk}.json"'
+        return response
+
+
+@admin.register(EvidenceErasure)
+class EvidenceErasureAdmin(ReadOnlyAdmin):
+    list_display = ("id", "erased_at", "subject", "evidence_rows", "erased_by")
+    ordering = ("-id",)
+    search_fields = ("=subject__id",)
+    fields = ("id", "erased_at", "subject", "evidence_rows", "erased_by")
+    readonly_fields = fields

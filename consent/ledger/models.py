@@ -8,18 +8,44 @@ from django.utils.translation import gettext_lazy as _
 from consent.accounts.models import Subject
 from consent.policies.models import PolicyVersion
 
+# The role that owns a ledger table (the one migrations run as) or any member of it. Such a
+# role can drop or disable the triggers anyway, so letting it through costs nothing; the
+# application's own role is never one (`manage.py grant_app_role` refuses such a role).
+_OWNER_ROLE_SQL = "pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER')"
+
 
 class RefuseTruncate(pgtrigger.Trigger):
-    """TRUNCATE deletes without firing row triggers, so the ledger refuses it too, unless
-    the session has said `SET consent.allow_truncate = 'on'`: only test databases
-    (tests/conftest.py) and the bench's own database do. To wipe a development
-    database, `make clean`."""
+    """TRUNCATE deletes without firing row triggers, so the ledger refuses it too, except to
+    the table's owner: test databases are flushed, and the bench rebuilt, by the role that
+    migrated them. No session setting opens it: the application's role cannot TRUNCATE (it
+    holds no such privilege), and even a role granted it is refused here."""
 
     when = pgtrigger.Before
     operation = pgtrigger.Truncate
     level = pgtrigger.Statement
-    condition = pgtrigger.Condition("current_setting('consent.allow_truncate', true) IS DISTINCT FROM 'on'")
-    func = "RAISE EXCEPTION 'The consent ledger cannot be truncated (table %).', TG_TABLE_NAME; RETURN NULL;"
+    func = f"""
+        IF {_OWNER_ROLE_SQL} THEN
+            RETURN NULL;
+        END IF;
+        RAISE EXCEPTION 'The consent ledger cannot be truncated (table %).', TG_TABLE_NAME;
+    """
+
+
+class EvidenceEraseOnly(pgtrigger.Trigger):
+    """Evidence rows are deleted only by `ledger_evidence_erase(subject)`, the SECURITY DEFINER
+    function of migration 0008, which runs as the table's owner and flags its own
+    transaction. Both are needed: the application's role may set any setting it likes, but
+    it is not the owner; and the owner's own ad-hoc DELETE is refused too."""
+
+    when = pgtrigger.Before
+    operation = pgtrigger.Delete
+    level = pgtrigger.Row
+    func = f"""
+        IF current_setting('consent.evidence_erase', true) = 'on' AND {_OWNER_ROLE_SQL} THEN
+            RETURN OLD;
+        END IF;
+        RAISE EXCEPTION 'Consent evidence is deleted only by ledger_evidence_erase() (table %).', TG_TABLE_NAME;
+    """
 
 
 class Channel(models.TextChoices):
@@ -203,7 +229,8 @@ class ConsentEvent(models.Model):
 
 class ConsentEvidence(models.Model):
     """What proves an event: kept apart so erasure can delete it without breaking the chain
-    (the event keeps only `evidence_digest`). Only the erasure service may delete a row."""
+    (the event keeps only `evidence_digest`). Only `ledger_evidence_erase()` deletes rows,
+    for a person already erased, and it records each deletion in EvidenceErasure."""
 
     event = models.OneToOneField(
         ConsentEvent, verbose_name=_("event"), primary_key=True, on_delete=models.PROTECT, related_name="evidence"
@@ -219,12 +246,7 @@ class ConsentEvidence(models.Model):
         triggers = [
             pgtrigger.Protect(name="ledger_consentevidence_immutable", operation=pgtrigger.Update),
             RefuseTruncate(name="ledger_consentevidence_no_truncate"),
-            pgtrigger.Protect(
-                name="ledger_consentevidence_erasure_only",
-                operation=pgtrigger.Delete,
-                # The erasure service sets this for its own transaction only (SET LOCAL).
-                condition=pgtrigger.Condition("current_setting('consent.erasure', true) IS DISTINCT FROM 'on'"),
-            ),
+            EvidenceEraseOnly(name="ledger_consentevidence_erasure_only"),
         ]
 
     def __str__(self) -> str:
@@ -289,3 +311,96 @@ class CurrentChoices(models.Model):
 
     def __str__(self) -> str:
         return str(self.subject_id)
+
+
+class EvidenceErasure(models.Model):
+    """One run of `ledger_evidence_erase()`: whose evidence it removed, how many rows, when and
+    as which database role. Written only by that function, in the same transaction as the
+    deletion; the application's role may read it, never write it. `verify_ledger` accepts a
+    missing evidence row only for a person erased and named here."""
+
+    subject = models.ForeignKey(
+        Subject, verbose_name=_("subject"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    evidence_rows = models.PositiveIntegerField(_("evidence rows removed"))
+    erased_at = models.DateTimeField(_("erased at"), editable=False)
+    erased_by = models.CharField(_("database role"), max_length=63, editable=False)
+
+    class Meta:
+        verbose_name = _("evidence erasure")
+        verbose_name_plural = _("evidence erasures")
+        indexes = [models.Index(fields=["subject"], name="ledger_evidenceerasure_subject")]
+        triggers = [
+            pgtrigger.Protect(name="ledger_evidenceerasure_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            RefuseTruncate(name="ledger_evidenceerasure_no_truncate"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_id}: {self.evidence_rows}"
+
+
+class LedgerCheckpoint(models.Model):
+    """A signed statement of every chain's length and head at one moment, in the spirit of
+    Certificate Transparency's signed tree heads: `root` is a hash over the ChainHead rows as
+    of this checkpoint, and `signature` an Ed25519 signature (LEDGER_SIGNING_KEY, kept out of
+    the database) over the fields below. Exported, it is a small file a privacy officer keeps
+    elsewhere; `verify_ledger` compares the tables with it. See consent.ledger.checkpoints."""
+
+    taken_at = models.DateTimeField(_("taken at"), editable=False)
+    chains = models.PositiveBigIntegerField(_("chains"), editable=False)
+    events = models.PositiveBigIntegerField(_("events"), editable=False)
+    last_event_id = models.PositiveBigIntegerField(_("last event"), editable=False)
+    root = models.CharField(_("root hash"), max_length=64, editable=False)
+    key_id = models.CharField(_("signing key fingerprint"), max_length=64, editable=False)
+    signature = models.CharField(_("signature"), max_length=100, editable=False)
+
+    class Meta:
+        verbose_name = _("ledger checkpoint")
+        verbose_name_plural = _("ledger checkpoints")
+        triggers = [
+            pgtrigger.Protect(
+                name="ledger_ledgercheckpoint_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            ),
+            RefuseTruncate(name="ledger_ledgercheckpoint_no_truncate"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.taken_at:%Y-%m-%d %H:%M} UTC"
+
+
+class ChainHead(models.Model):
+    """One chain's length and last event as recorded by a checkpoint. A checkpoint writes a row
+    only for the chains that changed since the one before, so the heads as of checkpoint N
+    are, per subject, its row of the highest checkpoint <= N; the checkpoint's signed root
+    covers exactly those, so an edit of this table is caught like an edit of the events."""
+
+    checkpoint = models.ForeignKey(
+        LedgerCheckpoint, verbose_name=_("checkpoint"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    # A record of what was there, not a link to keep valid: no database constraint.
+    subject = models.ForeignKey(
+        Subject,
+        verbose_name=_("subject"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        db_index=False,
+    )
+    length = models.PositiveBigIntegerField(_("events in the chain"))
+    head_event_id = models.PositiveBigIntegerField(_("last event"))
+    head_hash = models.CharField(_("hash of the last event"), max_length=64)
+
+    class Meta:
+        verbose_name = _("chain head")
+        verbose_name_plural = _("chain heads")
+        indexes = [
+            # Heads as of a checkpoint: per subject, the row of the highest checkpoint <= N.
+            models.Index(fields=["subject", "-checkpoint"], name="ledger_chainhead_latest"),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="ledger_chainhead_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            RefuseTruncate(name="ledger_chainhead_no_truncate"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_id}: {self.length} events to #{self.head_event_id}"

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,7 +13,8 @@ from consent.accounts.selectors import subject_resolve
 from consent.accounts.services import subject_get_or_create
 from consent.db import prepared_cursor
 from consent.ledger.chain import Evidence, event_hash
-from consent.ledger.models import ConsentEvent, ConsentState, Purpose
+from consent.ledger.checkpoints import anchor_problems, chain_discrepancies, checkpoint_lock, checkpoint_write
+from consent.ledger.models import ConsentEvent, ConsentState, LedgerCheckpoint, Purpose
 from consent.ledger.projection import CHOICES_REBUILD_SQL, STATES_REBUILD_SQL
 from consent.ledger.rules import channel_validate
 from consent.ledger.selectors import purpose_get
@@ -238,8 +239,11 @@ def consent_state_rebuild() -> tuple[int, int]:
     they differ: for data loaded around consent_record (a restore of the ledger tables, the
     bench's generator). Returns (states written, people's copies rewritten).
 
-    Rebuilds from the events that are there: run `verify_ledger` first, and never over a
-    ledger it reports events missing from, or the state would forget a withdrawal."""
+    It rebuilds from the events that are there. Run it only when `verify_ledger` reports
+    every chain intact against a checkpoint and nothing but the state's drift: over a ledger
+    with events missing (a chain cut short, a person's withdrawal deleted) it would make the
+    current state agree with the tampered events and erase the last trace of what was lost.
+    Restore the missing events from a backup first."""
     with connection.cursor() as cursor:
         cursor.execute(STATES_REBUILD_SQL)
         states = cursor.rowcount
@@ -310,3 +314,56 @@ def _append(
     event._state.adding = False
     event._state.db = connection.alias
     return event
+
+
+# SQLSTATE of ledger_evidence_erase() refusing a person who has not been erased.
+_NOT_ERASED = "55000"
+
+
+@transaction.atomic
+def consent_evidence_erase(*, subject: Subject) -> int:
+    """Delete the evidence (IP address, user agent, language, hash of the text shown) of every
+    consent event of a person already erased (`Subject.erased_at` set), and return how many
+    rows went. The events and their hashes stay: the chains still verify, the proof that a
+    choice was made survives, and the event's evidence digest no longer leads to anyone.
+
+    The deletion happens in `ledger_evidence_erase()`, a SECURITY DEFINER function that runs
+    as the tables' owner, takes this person's ledger lock, refuses a person not erased, and
+    records what it removed in EvidenceErasure (its own audit row, in this transaction). It
+    is the only way evidence is ever deleted: the application's role has no DELETE on it."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT ledger_evidence_erase(%s)", [subject.pk])
+            return cursor.fetchone()[0]
+    except DatabaseError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) == _NOT_ERASED:
+            raise ValidationError(
+                {"subject": _("This person has not been erased; their consent evidence is kept.")}
+            ) from None
+        raise
+
+
+class LedgerInconsistent(Exception):
+    """The ledger no longer extends its latest checkpoint: no new checkpoint may vouch for it."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+@transaction.atomic
+def ledger_checkpoint_take() -> LedgerCheckpoint:
+    """Record every chain's length and head, hash them into a root and sign it (see
+    consent.ledger.checkpoints). One at a time (an advisory lock), in one transaction.
+
+    Like a Certificate Transparency log that must prove each new tree head extends the last,
+    it first checks the latest checkpoint (signature, stored heads) and that every chain
+    still starts with what it recorded; if not it raises LedgerInconsistent and writes
+    nothing, so a tampered ledger never gets a fresh checkpoint that would hide the damage."""
+    checkpoint_lock()
+    previous = LedgerCheckpoint.objects.order_by("-pk").first()
+    if previous is not None:
+        problems = anchor_problems(previous) or chain_discrepancies(previous, limit=20).messages
+        if problems:
+            raise LedgerInconsistent(problems)
+    return checkpoint_write(taken_at=timezone.now())

@@ -1,6 +1,9 @@
 import pytest
 
-from tests.factories import UserFactory, record, subject_for
+from consent.accounts.roles import PRIVACY_OFFICER, REPRESENTATIVE
+from consent.ledger.checkpoints import checkpoint_file
+from consent.ledger.services import ledger_checkpoint_take
+from tests.factories import UserFactory, record, staff_in_role, subject_for
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +68,20 @@ def test_purposes_can_be_reworded_but_not_added_or_deleted(staff_client):
     page = staff_client.get("/admin/ledger/purpose/marketing_own/change/")
     assert page.status_code == 200
     assert b'name="name_sv"' in page.content
+
+
+def test_the_privacy_officer_downloads_a_checkpoint_file_a_representative_cannot(client, events):
+    checkpoint = ledger_checkpoint_take()
+    client.force_login(staff_in_role(PRIVACY_OFFICER, email="officer@example.com"))
+    listing = client.get("/admin/ledger/ledgercheckpoint/")
+    assert listing.status_code == 200
+    assert f"/admin/ledger/ledgercheckpoint/{checkpoint.pk}/file/" in listing.content.decode()
+    download = client.get(f"/admin/ledger/ledgercheckpoint/{checkpoint.pk}/file/")
+    assert download.status_code == 200
+    assert download["Content-Disposition"] == f'attachment; filename="ledger-checkpoint-{checkpoint.pk}.json"'
+    assert download.json() == checkpoint_file(checkpoint)
+    assert client.post(f"/admin/ledger/ledgercheckpoint/{checkpoint.pk}/delete/").status_code == 403
+
+    client.force_login(staff_in_role(REPRESENTATIVE, email="rep@example.com"))
+    assert client.get(f"/admin/ledger/ledgercheckpoint/{checkpoint.pk}/file/").status_code == 403
+    assert client.get("/admin/ledger/ledgercheckpoint/").status_code == 403

@@ -5,10 +5,19 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import timezone
 
+from consent.accounts.models import Subject
 from consent.ledger.chain import Evidence, ledger_verify
-from consent.ledger.models import ConsentEvent, ConsentEvidence, ConsentState, CurrentChoices
-from consent.ledger.services import Actor, IdempotencyConflict, consent_record, consent_state_rebuild
+from consent.ledger.models import ConsentEvent, ConsentEvidence, ConsentState, CurrentChoices, EvidenceErasure
+from consent.ledger.services import (
+    Actor,
+    IdempotencyConflict,
+    consent_evidence_erase,
+    consent_record,
+    consent_state_rebuild,
+    ledger_checkpoint_take,
+)
 from consent.policies.models import PolicyDocument
 from consent.policies.services import policy_version_create, policy_version_publish
 from tests.factories import record, subject_for
@@ -166,8 +175,9 @@ def test_concurrent_writers_keep_one_unbroken_chain():
     assert errors == []
     events = list(ConsentEvent.objects.filter(subject=subject, purpose="marketing_own").order_by("id"))
     assert len(events) == 50
+    ledger_checkpoint_take()
     result = ledger_verify(subject=subject)
-    assert result.broken is None and result.events_checked == 51
+    assert result.problems == [] and result.events_checked == 51
     state = ConsentState.objects.get(subject=subject, purpose="marketing_own", channel="email")
     assert (state.event_id, state.decision) == (events[-1].pk, events[-1].decision)
     assert _current_choices(subject) == _choices_from_state(subject)
@@ -190,3 +200,26 @@ def test_an_event_cannot_cite_a_draft_policy_version():
     assert not ConsentEvent.objects.filter(subject=subject).exists()
     published = policy_version_publish(version=draft)
     assert record(subject, "primary_use", source="registration", policy_version=published).policy_version == published
+
+
+def test_evidence_is_erased_only_for_a_person_already_erased():
+    person = subject_for("leaving@example.com")
+    event = record(person, "primary_use", source="registration", evidence=Evidence(ip_address="192.0.2.1"))
+    other = record(subject_for("staying@example.com"), "primary_use", source="registration")
+
+    with pytest.raises(ValidationError) as refused:
+        consent_evidence_erase(subject=person)
+    assert "has not been erased" in str(refused.value.message_dict["subject"])
+    assert ConsentEvidence.objects.filter(event=event).exists() and not EvidenceErasure.objects.exists()
+
+    Subject.objects.filter(pk=person.pk).update(erased_at=timezone.now())
+    assert consent_evidence_erase(subject=person) == 1
+    assert not ConsentEvidence.objects.filter(event=event).exists()
+    assert ConsentEvidence.objects.filter(event=other).exists()
+    erasure = EvidenceErasure.objects.get()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT session_user")
+        role = cursor.fetchone()[0]
+    assert (erasure.subject_id, erasure.evidence_rows, erasure.erased_by) == (person.pk, 1, role)
+    # The event and its chain stay.
+    assert ConsentEvent.objects.filter(pk=event.pk).exists()

@@ -1,5 +1,8 @@
 """Nobody, not an admin and not a bug, can edit or delete a consent event."""
 
+import uuid
+from contextlib import contextmanager
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 
@@ -49,37 +52,64 @@ def test_evidence_cannot_be_altered(event):
         cursor.execute("UPDATE ledger_consentevidence SET ip_address = '198.51.100.7' WHERE event_id = %s", [event.pk])
 
 
-def test_evidence_can_be_deleted_only_inside_an_erasure(event):
-    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+LEDGER_TABLES = (
+    "ledger_consentevent, ledger_consentevidence, ledger_consentstate, ledger_currentchoices, "
+    "ledger_ledgercheckpoint, ledger_chainhead, ledger_evidenceerasure"
+)
+
+
+@contextmanager
+def as_non_owner(*grants: str):
+    """Run as a role that neither owns the ledger nor belongs to its owner, holding `grants`
+    (so the trigger, not a missing privilege, is what refuses). The role is created inside
+    the test's transaction and vanishes with it. Use it inside `transaction.atomic()`: when
+    the statement fails, rolling back the savepoint also undoes SET LOCAL ROLE."""
+    role = f"ledger_test_{uuid.uuid4().hex[:12]}"
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {role} NOLOGIN")
+        for grant in grants:
+            cursor.execute(f"GRANT {grant} TO {role}")
+        cursor.execute(f"SET LOCAL ROLE {role}")
+        yield cursor
+        cursor.execute("RESET ROLE")
+
+
+def test_evidence_cannot_be_deleted_by_sql_whatever_the_session_sets(event):
+    for setting in ("consent.erasure", "consent.evidence_erase"):
+        with pytest.raises(DatabaseError, match="ledger_evidence_erase"), transaction.atomic():
+            with as_non_owner("SELECT, DELETE ON ledger_consentevidence, ledger_consentevent") as cursor:
+                cursor.execute(f"SET LOCAL {setting} = 'on'")
+                cursor.execute("DELETE FROM ledger_consentevidence WHERE event_id = %s", [event.pk])
+    # Not even the owner, by accident, outside ledger_evidence_erase().
+    with (
+        pytest.raises(DatabaseError, match="ledger_evidence_erase"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("SET LOCAL consent.erasure = 'on'")
         cursor.execute("DELETE FROM ledger_consentevidence WHERE event_id = %s", [event.pk])
     assert ConsentEvidence.objects.filter(event=event).exists()
 
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL consent.erasure = 'on'")
-        cursor.execute("DELETE FROM ledger_consentevidence WHERE event_id = %s", [event.pk])
-    assert not ConsentEvidence.objects.filter(event=event).exists()
 
-
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_erasure_setting_ends_with_its_transaction():
-    subject = subject_for("local@example.com")
-    first = record(subject, "research", "withdrawn", channel="email")
-    second = record(subject, "research", "granted", channel="email")
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL consent.erasure = 'on'")
-        cursor.execute("DELETE FROM ledger_consentevidence WHERE event_id = %s", [first.pk])
-    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("DELETE FROM ledger_consentevidence WHERE event_id = %s", [second.pk])
-    assert ConsentEvidence.objects.filter(event=second).exists()
-
-
-@pytest.mark.parametrize("table", ["ledger_consentevent", "ledger_consentevidence"])
-def test_truncating_the_ledger_is_refused(table):
+@pytest.mark.parametrize(
+    "table", ["ledger_consentevent", "ledger_consentevidence", "ledger_ledgercheckpoint", "ledger_chainhead"]
+)
+def test_truncating_the_ledger_is_refused_to_anyone_but_the_owner(table):
     record(subject_for("local@example.com"), "research", "withdrawn", channel="email")
     with pytest.raises(DatabaseError, match="cannot be truncated"), transaction.atomic():
-        with connection.cursor() as cursor:
-            # The test database's sessions allow TRUNCATE (to flush between tests); a real one does not.
-            cursor.execute("SET LOCAL consent.allow_truncate = 'off'")
+        # Granted TRUNCATE outright, a non-owner is still refused, whatever it sets.
+        with as_non_owner(f"TRUNCATE ON {LEDGER_TABLES}") as cursor:
+            cursor.execute("SET LOCAL consent.allow_truncate = 'on'")
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # else the pending FK checks refuse it first
             cursor.execute(f"TRUNCATE {table} CASCADE")
     assert ConsentEvent.objects.exists() and ConsentEvidence.objects.exists()
+
+
+def test_the_owner_may_truncate(event):
+    # The role that ran the migrations could drop the trigger anyway; test flushes need it.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(
+            "TRUNCATE ledger_consentevidence, ledger_consentstate, ledger_currentchoices, ledger_consentevent"
+        )
+    assert not ConsentEvent.objects.exists()

@@ -1,13 +1,17 @@
+"""verify_ledger: the chains recompute, match the latest checkpoint, and the state matches them.
+(Each attack of the outside tester has its own test in tests/security/test_ledger_tampering.py.)"""
+
 import io
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.utils import timezone
 
 from consent.ledger.chain import Evidence, ledger_verify
 from consent.ledger.models import ConsentEvent, ConsentState, CurrentChoices
-from consent.ledger.services import consent_state_rebuild
+from consent.ledger.services import consent_evidence_erase, consent_state_rebuild, ledger_checkpoint_take
 from tests.factories import record, subject_for
+from tests.ledger.tampering import tamper
 
 pytestmark = pytest.mark.django_db
 
@@ -23,30 +27,43 @@ def chain():
         record(alice, "cookies_analytics", "granted"),
         record(alice, "marketing_own", "granted", channel="email"),
     ]
+    ledger_checkpoint_take()
     return alice, bob, events
 
 
-def _tamper(sql: str, params: list) -> None:
-    """Change the ledger the way only someone with the table owner's rights could."""
-    with connection.cursor() as cursor:
-        # Django's foreign keys are deferred; fire their checks so the table can be altered.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("ALTER TABLE ledger_consentevent DISABLE TRIGGER USER")
-        cursor.execute("ALTER TABLE ledger_consentevidence DISABLE TRIGGER USER")
-        try:
-            cursor.execute(sql, params)
-        finally:
-            cursor.execute("ALTER TABLE ledger_consentevent ENABLE TRIGGER USER")
-            cursor.execute("ALTER TABLE ledger_consentevidence ENABLE TRIGGER USER")
-
-
-def test_a_clean_ledger_verifies(chain):
+def test_a_clean_ledger_verifies_against_its_checkpoint(chain):
     result = ledger_verify()
-    assert result.broken is None
+    assert result.problems == [] and result.intact
     assert (result.events_checked, result.subjects_checked) == (5, 2)
     out = io.StringIO()
     call_command("verify_ledger", stdout=out)
-    assert "5 events in 2 chains" in out.getvalue()
+    assert "Ledger intact: 5 events in 2 chains verified against checkpoint #" in out.getvalue()
+    assert "(5 events in 2 chains)" in out.getvalue()
+
+
+def test_events_after_the_checkpoint_are_reported_as_vouched_for_by_their_chains_only(chain):
+    alice, _bob, _events = chain
+    record(alice, "research", "withdrawn", channel="email")
+    result = ledger_verify()
+    assert result.intact and result.events_since_checkpoint == 1
+    out = io.StringIO()
+    call_command("verify_ledger", stdout=out)
+    assert "1 events recorded since are vouched for by their chains only" in out.getvalue()
+
+
+def test_without_any_checkpoint_a_ledger_with_events_is_not_called_intact():
+    record(subject_for("early@example.com"), "primary_use", source="registration")
+    result = ledger_verify()
+    assert not result.intact
+    assert "no checkpoint has been taken" in result.problems[0]
+    with pytest.raises(CommandError, match="no checkpoint has been taken"):
+        call_command("verify_ledger")
+
+
+def test_an_empty_ledger_without_a_checkpoint_is_intact():
+    out = io.StringIO()
+    call_command("verify_ledger", stdout=out)
+    assert "0 events in 0 chains verified (empty, no checkpoint yet)" in out.getvalue()
 
 
 def test_chains_link_each_event_to_the_one_before(chain):
@@ -58,62 +75,104 @@ def test_chains_link_each_event_to_the_one_before(chain):
 
 
 def test_a_tampered_decision_is_named(chain):
-    _alice, _bob, events = chain
+    alice, _bob, events = chain
     tampered = events[1]
-    _tamper("UPDATE ledger_consentevent SET decision = 'granted' WHERE id = %s", [tampered.pk])
+    tamper(("UPDATE ledger_consentevent SET decision = 'granted' WHERE id = %s", [tampered.pk]))
     result = ledger_verify()
-    assert result.broken.event_id == tampered.pk
-    assert "content" in result.broken.problem
-    with pytest.raises(CommandError, match=f"Broken link at event {tampered.pk} "):
+    assert f"event #{tampered.pk} of subject {alice.pk} was altered: its content does not match its hash" in (
+        result.problems
+    )
+    # Only that event: the ones after it still link to the hash it had.
+    assert len([p for p in result.problems if "was altered" in p]) == 1
+    with pytest.raises(CommandError, match=f"event #{tampered.pk} of subject {alice.pk} was altered"):
         call_command("verify_ledger")
 
 
-def test_a_deleted_event_breaks_the_next_link(chain):
-    _alice, _bob, events = chain
+def test_a_deleted_event_is_named_by_what_is_missing_not_by_its_successor(chain):
+    alice, _bob, events = chain
     # events[1] is no longer anyone's current state (events[4] superseded it).
-    _tamper("DELETE FROM ledger_consentevidence WHERE event_id = %s", [events[1].pk])
-    _tamper("DELETE FROM ledger_consentevent WHERE id = %s", [events[1].pk])
-    result = ledger_verify()
-    assert result.broken.event_id == events[3].pk
-    assert "prev_hash" in result.broken.problem
+    tamper(
+        ("DELETE FROM ledger_consentevidence WHERE event_id = %s", [events[1].pk]),
+        ("DELETE FROM ledger_consentevent WHERE id = %s", [events[1].pk]),
+    )
+    problems = ledger_verify().problems
+    assert f"an event is missing before event #{events[3].pk} of subject {alice.pk} (after event #{events[0].pk})" in (
+        problems
+    )
+    assert any(
+        f"the chain of subject {alice.pk} has 3 events up to event #{events[4].pk}" in p
+        and f"recorded 4: 1 missing before event #{events[4].pk}" in p
+        for p in problems
+    )
+    assert not any(f"event #{events[3].pk}" in p and "altered" in p for p in problems)
+
+
+def test_a_deleted_first_event_is_named(chain):
+    alice, _bob, events = chain
+    tamper(
+        ("DELETE FROM ledger_consentevidence WHERE event_id = %s", [events[0].pk]),
+        ("DELETE FROM ledger_consentevent WHERE id = %s", [events[0].pk]),
+    )
+    problems = ledger_verify().problems
+    assert any(
+        p.startswith(f"the first events of subject {alice.pk} are missing: its earliest event left, #{events[1].pk},")
+        for p in problems
+    )
 
 
 def test_altered_evidence_is_named(chain):
-    _alice, _bob, events = chain
-    _tamper("UPDATE ledger_consentevidence SET ip_address = '203.0.113.9' WHERE event_id = %s", [events[0].pk])
-    assert ledger_verify().broken.event_id == events[0].pk
+    alice, _bob, events = chain
+    tamper(("UPDATE ledger_consentevidence SET ip_address = '203.0.113.9' WHERE event_id = %s", [events[0].pk]))
+    assert ledger_verify().problems == [f"the evidence of event #{events[0].pk} (subject {alice.pk}) was altered"]
 
 
-def test_erased_evidence_does_not_break_the_chain(chain):
-    _alice, _bob, events = chain
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL consent.erasure = 'on'")
-        cursor.execute("DELETE FROM ledger_consentevidence WHERE event_id = %s", [events[0].pk])
-    assert ledger_verify().broken is None
+def test_evidence_erased_through_the_erasure_function_does_not_break_anything(chain):
+    alice, _bob, _events = chain
+    alice.erased_at = timezone.now()
+    alice.save(update_fields=["erased_at"])
+    assert consent_evidence_erase(subject=alice) == 4
+    result = ledger_verify()
+    assert result.problems == [] and result.drift is None
 
 
 def test_verify_one_subject(chain):
     alice, bob, events = chain
-    _tamper("UPDATE ledger_consentevent SET decision = 'granted' WHERE id = %s", [events[1].pk])
-    assert ledger_verify(subject=bob).broken is None
+    tamper(("UPDATE ledger_consentevent SET decision = 'granted' WHERE id = %s", [events[1].pk]))
+    assert ledger_verify(subject=bob).problems == []
     out = io.StringIO()
     call_command("verify_ledger", "--subject", str(bob.pk), stdout=out)
     assert "1 events in 1 chains" in out.getvalue()
-    with pytest.raises(CommandError, match="Broken link"):
+    with pytest.raises(CommandError, match="was altered"):
         call_command("verify_ledger", "--subject", str(alice.pk))
 
 
-def test_a_current_state_that_disagrees_with_the_events_is_named(chain):
+def test_a_current_state_that_disagrees_with_intact_chains_is_named_and_the_rebuild_suggested(chain):
     alice, _bob, events = chain
     ConsentState.objects.filter(subject=alice, purpose="marketing_own").update(decision="withdrawn", event=events[1])
     result = ledger_verify()
-    assert result.broken is None
+    assert result.problems == []
     assert result.drift == (
         f"subject {alice.pk}: the current state of marketing_own/email is event {events[1].pk}, "
         f"but its last event is {events[4].pk}"
     )
-    with pytest.raises(CommandError, match="the current state of marketing_own/email"):
+    with pytest.raises(CommandError, match="the current state of marketing_own/email") as raised:
         call_command("verify_ledger", stdout=io.StringIO())
+    assert "Every chain is intact" in str(raised.value) and "consent_state_rebuild()" in str(raised.value)
+
+
+def test_the_rebuild_is_never_suggested_when_events_are_missing(chain):
+    alice, _bob, events = chain
+    # The person's last marketing choice (a grant after a withdrawal) is deleted; the state still names it.
+    tamper(
+        ("DELETE FROM ledger_consentevidence WHERE event_id = %s", [events[4].pk]),
+        ("DELETE FROM ledger_consentevent WHERE id = %s", [events[4].pk]),
+    )
+    result = ledger_verify()
+    assert not result.intact and result.drift is None
+    with pytest.raises(CommandError) as raised:
+        call_command("verify_ledger")
+    assert "Do not rebuild the current state" in str(raised.value)
+    assert "rewrites the current state from the events" not in str(raised.value)
 
 
 def test_a_current_choices_copy_that_disagrees_with_the_state_is_named(chain):
