@@ -142,17 +142,24 @@ DATABASES = {"default": env.db_url("DATABASE_URL")}
 DATABASES["default"]["HOST"] = unquote(DATABASES["default"]["HOST"])
 # Each process keeps a bounded pool of connections (psycopg_pool): a burst of requests waits
 # for a free connection instead of opening one per thread until the server refuses clients.
+# With DATABASE_CONN_HEALTH_CHECKS a connection is pinged as it leaves the pool (a round trip
+# per request), so one broken by a database restart is replaced instead of failing a request.
 DATABASE_POOL_MAX_SIZE = env.int("DATABASE_POOL_MAX_SIZE", default=8)
+DATABASE_CONN_HEALTH_CHECKS = env.bool("DATABASE_CONN_HEALTH_CHECKS", default=False)
 if DATABASE_POOL_MAX_SIZE:
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
         "max_size": DATABASE_POOL_MAX_SIZE,
-        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=30.0),
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
         "max_idle": 300,
     }
+    if DATABASE_CONN_HEALTH_CHECKS:
+        from psycopg_pool import ConnectionPool
+
+        DATABASES["default"]["OPTIONS"]["pool"]["check"] = ConnectionPool.check_connection
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_CONN_HEALTH_CHECKS", default=False)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = DATABASE_CONN_HEALTH_CHECKS
 # JIT compilation costs tens of milliseconds per query and pays off only for long
 # analytical queries, which this application does not run. Prepared statements (only the
 # hot paths' server-side cursors make them) keep one generic plan instead of re-planning.
