@@ -58,7 +58,7 @@ def _wait_until_up(port: int, process: subprocess.Popen) -> None:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)  # noqa: S310 - local server
             return
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # refused, reset or timed out (URLError is an OSError): not up yet
             time.sleep(0.2)
     raise AssertionError("the server did not start")
 
