@@ -1,14 +1,13 @@
 import pytest
 
-from tests.factories import UserFactory, record, subject_for
+from tests.factories import record, subject_for
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff_client(client):
-    client.force_login(UserFactory(email="admin@example.com", is_staff=True, is_superuser=True))
-    return client
+def staff_client(staff_session):
+    return staff_session()
 
 
 @pytest.fixture
