@@ -48,3 +48,10 @@ def subject_filter_for_staff(*, user: User, field: str) -> Q:
     if user.is_superuser or not _scopes:
         return Q()
     return Q(**{f"{field}__in": subjects_for_staff(user=user).values("pk")})
+
+
+def subject_visible_to_staff(*, user: User, subject_id) -> bool:
+    """Whether a staff member may see this one person; no query while no scope is registered."""
+    if user.is_superuser or not _scopes:
+        return True
+    return subjects_for_staff(user=user).filter(pk=subject_id).exists()

@@ -128,7 +128,7 @@ def second_factor_enrol(request, site):
         form=form,
         title=_("Set up your second factor"),
         # Inline SVG drawn here: no image request, no third party ever sees the secret.
-        qr_svg=mark_safe(segno.make(device.config_url, error="m").svg_inline(scale=4, border=2)),  # noqa: S308
+        qr_svg=mark_safe(segno.make(device.config_url, error="m").svg_inline(scale=4, border=4, dark="#000", light="#fff")),  # noqa: S308
         secret=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
     )
     return TemplateResponse(request, "admin/second_factor/enrol.html", context)
