@@ -33,7 +33,9 @@ class PersonDataAdminMixin:
         return obj.subject_id
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(subject_filter_for_staff(user=request.user, field=self.subject_field))
+        return (
+            super().get_queryset(request).filter(subject_filter_for_staff(user=request.user, field=self.subject_field))
+        )
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and not add:

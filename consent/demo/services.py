@@ -10,7 +10,6 @@ from typing import NamedTuple
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
-
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from consent.accounts.models import User

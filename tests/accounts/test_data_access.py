@@ -30,7 +30,9 @@ def test_a_staff_view_is_one_insert_naming_who_what_when_and_where():
     request = _request(staff)
 
     with CaptureQueriesContext(connection) as queries:
-        entry = data_access_record(request=request, kind=DataAccess.Kind.SUBJECT, object_id=subject.pk, subject_id=subject.pk)
+        entry = data_access_record(
+            request=request, kind=DataAccess.Kind.SUBJECT, object_id=subject.pk, subject_id=subject.pk
+        )
 
     assert [q["sql"].split()[0] for q in queries.captured_queries] == ["INSERT"]
     row = DataAccess.objects.values().get(pk=entry.pk)

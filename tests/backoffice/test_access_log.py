@@ -145,6 +145,24 @@ def test_the_person_reading_their_own_receipt_and_the_batch_check_are_not_logged
 
 def test_an_api_answer_that_shows_no_one_is_not_logged(api_client, rep):
     staff_login(api_client, rep)
-    assert api_client.post("/api/v1/subjects/lookup/", {"email": "nobody@example.com"}, format="json").status_code == 404
+    assert (
+        api_client.post("/api/v1/subjects/lookup/", {"email": "nobody@example.com"}, format="json").status_code == 404
+    )
     assert api_client.get("/api/v1/subjects/not-a-uuid/consents/").status_code == 404
     assert not DataAccess.objects.exists()
+
+
+def test_the_log_answers_who_looked_at_a_person_and_what_a_staff_member_looked_at(client, maria):
+    other = UserFactory(email="other@example.com")
+    rep = staff_in_role(REPRESENTATIVE, email="rita@example.com")
+    staff_login(client, rep)
+    client.get(f"/admin/accounts/user/{maria.pk}/change/")
+    client.get(f"/admin/accounts/user/{other.pk}/change/")
+    staff_login(client, staff_in_role(AUDITOR, email="audit@example.com"))
+
+    by_person = client.get("/admin/accounts/dataaccess/", {"q": str(maria.subject.pk)}).content.decode()
+    assert by_person.count(f"/admin/accounts/subject/{maria.subject.pk}/change/") == 1
+    assert f"/admin/accounts/subject/{other.subject.pk}/change/" not in by_person
+    by_staff = client.get("/admin/accounts/dataaccess/", {"q": str(rep.pk)}).content.decode()
+    assert by_staff.count("rita@example.com") == 2
+    assert client.get("/admin/accounts/dataaccess/", {"q": "nonsense"}).status_code == 200

@@ -10,9 +10,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 
 
 def test_a_representative_signs_in_with_password_and_authenticator_code(live_server, browser_page):
-    user = staff_in_role(
-        REPRESENTATIVE, email="rita@example.com", first_name="Rita", password="correct horse battery"
-    )
+    user = staff_in_role(REPRESENTATIVE, email="rita@example.com", first_name="Rita", password="correct horse battery")
     device = staff_device(user)
     page = browser_page
 

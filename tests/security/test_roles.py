@@ -56,11 +56,6 @@ EXPECTED_ACTIONS: dict[str, dict[str, set[str]]] = {
 NO_BULK_DELETE = {"policies.policyversion"}
 
 
-@pytest.fixture(scope="module")
-def _unused():  # pragma: no cover - keeps pytest from treating the tables above as fixtures
-    return None
-
-
 @pytest.fixture
 def objects() -> dict[str, object]:
     """One row of every model the admin shows, keyed by model label."""
@@ -104,7 +99,11 @@ def objects() -> dict[str, object]:
 
 
 def _signed_in(client, role: str) -> User:
-    user = UserFactory(email="me@example.com", is_staff=True) if role == NO_ROLE else staff_in_role(role, email="me@example.com")
+    user = (
+        UserFactory(email="me@example.com", is_staff=True)
+        if role == NO_ROLE
+        else staff_in_role(role, email="me@example.com")
+    )
     staff_login(client, user)
     return user
 

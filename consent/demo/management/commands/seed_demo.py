@@ -15,4 +15,6 @@ class Command(BaseCommand):
         )
         for login in logins:
             self.stdout.write(f"  {login.role:<15} {login.email:<24} password: {login.password}")
-            self.stdout.write(f"  {'':<15} TOTP secret: {login.totp_secret}  backup codes: {' '.join(login.backup_codes)}")
+            self.stdout.write(
+                f"  {'':<15} TOTP secret: {login.totp_secret}  backup codes: {' '.join(login.backup_codes)}"
+            )
