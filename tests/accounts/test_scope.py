@@ -51,7 +51,9 @@ def test_a_scope_narrows_the_admin_lists_and_pages(client, people, swedish_offic
     assert client.get(f"/admin/accounts/subject/{mine.subject.pk}/change/").status_code == 200
 
 
-def test_a_scope_narrows_staff_sessions_in_the_api_but_not_keys(api_client, api_key_client, people, swedish_office_only):
+def test_a_scope_narrows_staff_sessions_in_the_api_but_not_keys(
+    api_client, api_key_client, people, swedish_office_only
+):
     staff_login(api_client, staff_in_role(REPRESENTATIVE))
     theirs = people["theirs"].subject
     event = record(theirs, "research", "withdrawn")
