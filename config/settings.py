@@ -75,7 +75,9 @@ INSTALLED_APPS = [
     "modeltranslation",
     # Before staticfiles: its runserver (make run's server) replaces staticfiles' own.
     "consent.demo",
-    "django.contrib.admin",
+    # The admin with the back office's own site (second factor required): Django's documented
+    # way to replace the default site, so every app's @admin.register lands on it.
+    "consent.backoffice.apps.BackOfficeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -89,6 +91,10 @@ INSTALLED_APPS = [
     "django_countries",
     "pgtrigger",
     "axes",
+    # Second factor for staff: TOTP authenticator apps and single-use backup codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "consent.accounts",
     "consent.policies",
     "consent.ledger",
@@ -106,6 +112,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Gives request.user.is_verified(): true once this session has passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Axes last: it must see the authenticated user to lock out failed logins.
@@ -190,6 +198,10 @@ AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "consent.accounts.auth.login_username"
+# Second factor (django-otp). Every staff account needs a confirmed device; wrong codes count
+# as failed logins for django-axes and each device also slows down after failures.
+# Device admins never show a TOTP secret or the backup codes once saved.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Languages: English is the default; every page and email exists in sv and fr too.
 LANGUAGE_CODE = "en"
@@ -240,6 +252,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 CONTROLLER_NAME = env.str("CONTROLLER_NAME", default="Nordlys Meetings SAS")
 CONTROLLER_CONTACT = env.str("CONTROLLER_CONTACT", default="privacy@nordlys.example")
+# The name authenticator apps show beside a staff member's code.
+OTP_TOTP_ISSUER = CONTROLLER_NAME
 
 # Celery: without a broker, tasks run in-process so a laptop needs nothing else.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")

@@ -1,8 +1,32 @@
-"""Database helpers shared by the hot paths."""
+"""Database helpers shared by every app: prepared cursors for the hot paths, and the guard of
+append-only tables against TRUNCATE."""
 
+import pgtrigger
 import psycopg
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
+
+# The role that owns a table (the one migrations run as) or any member of it. Such a role can
+# drop or disable triggers anyway, so letting it through costs nothing; the application's own
+# role is never one (`manage.py grant_app_role` refuses such a role).
+OWNER_ROLE_SQL = "pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER')"
+
+
+class RefuseTruncate(pgtrigger.Trigger):
+    """TRUNCATE deletes without firing row triggers, so an append-only table refuses it too,
+    except to the table's owner: test databases are flushed, and the bench rebuilt, by the
+    role that migrated them. No session setting opens it: the application's role holds no
+    TRUNCATE privilege, and even a role granted it is refused here."""
+
+    when = pgtrigger.Before
+    operation = pgtrigger.Truncate
+    level = pgtrigger.Statement
+    func = f"""
+        IF {OWNER_ROLE_SQL} THEN
+            RETURN NULL;
+        END IF;
+        RAISE EXCEPTION 'Table % is append-only: it cannot be truncated.', TG_TABLE_NAME;
+    """
 
 
 def prepared_cursor() -> CursorWrapper:

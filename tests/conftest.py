@@ -5,6 +5,7 @@ from django.utils import translation
 from rest_framework.test import APIClient
 
 from consent.accounts.services import api_key_create
+from tests.factories import UserFactory, staff_login
 
 
 def pytest_collection_modifyitems(config, items):
@@ -46,3 +47,15 @@ def api_key_client(db):
 def writer(api_key_client):
     """An API client whose key may record and read consent."""
     return api_key_client("consent:write", "consent:read")
+
+
+@pytest.fixture
+def staff_session(client, db):
+    """staff_session(user=None) -> the test client signed in as a staff member with the second
+    factor passed (a superuser unless `user` is given)."""
+
+    def make(user=None):
+        user = user or UserFactory(email="admin@example.com", is_staff=True, is_superuser=True)
+        return staff_login(client, user)
+
+    return make

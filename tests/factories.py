@@ -40,6 +40,28 @@ def record(subject, purpose: str, decision: str = "granted", *, channel=None, so
     )
 
 
+def staff_device(user, *, key: str | None = None):
+    """A confirmed TOTP device for `user` (the secret `key`, hex, if given)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    fields = {"key": key} if key else {}
+    return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True, **fields)
+
+
+def staff_login(client, user):
+    """Sign `user` in on `client` (Client or APIClient) with a session that passed the second
+    factor, as the back office's sign-in leaves it: what `force_login` alone no longer gives staff."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or staff_device(user)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
 def staff_in_role(role: str, **fields):
     """A staff member in one of the roles of consent.accounts.roles (groups synced first)."""
     from django.contrib.auth.models import Group

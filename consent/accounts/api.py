@@ -8,19 +8,32 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from consent.accounts.identity import InvalidIdentifier
-from consent.accounts.models import ApiKey, ApiScope, Subject
+from consent.accounts.models import ApiKey, ApiScope, DataAccess, Subject
+from consent.accounts.scope import subject_visible_to_staff
 from consent.accounts.selectors import subject_resolve
+from consent.accounts.services import data_access_record
 from consent.api.errors import ERRORS, ErrorSerializer
 
 
-def subject_or_404(subject_id: str) -> Subject:
+def subject_or_404(subject_id: str, *, request=None) -> Subject:
+    """The subject an API path names. With `request`, a staff session sees only the people its
+    office scope allows (consent.accounts.scope); others get the same 404 as a wrong id."""
     try:
         subject = subject_resolve(subject_id=subject_id)
     except InvalidIdentifier as exc:
         raise exceptions.NotFound(str(exc)) from None
-    if subject is None:
+    if subject is None or (request is not None and not subject_visible(request, subject.pk)):
         raise exceptions.NotFound(_("No such subject."))
     return subject
+
+
+def subject_visible(request, subject_id) -> bool:
+    """Whether an API request may see this person: keys by their scopes alone, staff sessions
+    within their office scope."""
+    user = request.user
+    if isinstance(request.auth, ApiKey) or not (user and user.is_authenticated and user.is_staff):
+        return True
+    return subject_visible_to_staff(user=user, subject_id=subject_id)
 
 
 # ---------------------------------------------------------------------------- the calling key
@@ -80,9 +93,10 @@ class SubjectLookupApi(APIView):
             subject = subject_resolve(**data.validated_data)
         except InvalidIdentifier as exc:
             raise exceptions.ValidationError({"email": str(exc)}) from None
-        if subject is None:
+        if subject is None or not subject_visible(request, subject.pk):
             raise exceptions.NotFound(_("No such subject."))
         subject.erased = subject.erased_at is not None
+        data_access_record(request=request, kind=DataAccess.Kind.LOOKUP, object_id=subject.pk, subject_id=subject.pk)
         return Response(SubjectLookupOutputSerializer(subject).data)
 
 

@@ -2,8 +2,8 @@
 
 A request carries `Authorization: Api-Key <prefix>.<secret>`. A missing or bad key
 is a 401; a good key without the scope an endpoint names is a 403. A staff member
-signed in to the back office reaches an endpoint with their session only when their
-model permissions give them the same in the admin (SCOPE_PERMISSIONS)."""
+signed in to the back office (password and second factor) reaches an endpoint with their
+session only when their model permissions give them the same in the admin (SCOPE_PERMISSIONS)."""
 
 import hashlib
 import time
@@ -94,10 +94,19 @@ class HasScope(permissions.BasePermission):
 
 
 def staff_may(user, scope: str | None) -> bool:
-    """Whether a signed-in user's session may do what `scope` allows a key."""
-    if scope is None or not (user.is_active and user.is_staff):
+    """Whether a signed-in user's session may do what `scope` allows a key.
+
+    Only a session that has passed the second factor counts (django-otp's OTPMiddleware
+    gives the user `is_verified`): a password alone opens neither the admin nor the API."""
+    if scope is None or not (user.is_active and user.is_staff and staff_verified(user)):
         return False
     return user.has_perms(SCOPE_PERMISSIONS[scope])
+
+
+def staff_verified(user) -> bool:
+    """Whether this request's user has passed the second factor in this session."""
+    is_verified = getattr(user, "is_verified", None)
+    return bool(is_verified and is_verified())
 
 
 def required_scope(view, method: str) -> str | None:

@@ -1,5 +1,6 @@
 import uuid
 
+import pgtrigger
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.postgres.fields import ArrayField
@@ -13,6 +14,7 @@ from django_countries.fields import CountryField
 from rest_framework_api_key.models import AbstractAPIKey
 
 from consent.accounts.identity import InvalidIdentifier, canonical_email, canonical_phone
+from consent.db import RefuseTruncate
 
 
 class UserManager(BaseUserManager):
@@ -72,6 +74,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        permissions = [
+            # Changing a staff account (its password, address, roles) is taking it over: only
+            # whoever holds this may, not everyone who may correct a customer's profile.
+            ("manage_staff", _("Can change staff accounts, their roles and second factors")),
+        ]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
             models.CheckConstraint(
@@ -195,3 +202,93 @@ class ApiKey(AbstractAPIKey):
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
+
+
+class DataAccess(models.Model):
+    """One look at a person's data by a staff member or an API key: who, what, when, from where.
+
+    Append-only like the ledger (the database refuses UPDATE, DELETE and TRUNCATE), written
+    only by `consent.accounts.services.data_access_record`, one INSERT per page or call. The
+    who is kept twice: the account's id for queries, and its label as it was at the time, so
+    the entry stays readable after the account is renamed or removed. No foreign-key
+    constraints: an append-only row must never block deleting a staff account or a key."""
+
+    class Kind(models.TextChoices):
+        PROFILE = "profile", _("Profile")
+        SUBJECT = "subject", _("Subject page")
+        LEDGER = "ledger", _("Consent events")
+        LOOKUP = "lookup", _("Lookup by email or external id")
+        LIST = "list", _("List of people")
+        REQUEST = "request", _("Subject request")
+        EXPORT = "export", _("Data export")
+
+    class ActorType(models.TextChoices):
+        STAFF = "staff", _("Staff member")
+        API_KEY = "api_key", _("API key")
+
+    viewed_at = models.DateTimeField(_("viewed at"), default=timezone.now, editable=False)
+    actor_type = models.CharField(_("actor type"), max_length=8, choices=ActorType.choices)
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    api_key_prefix = models.CharField(_("API key prefix"), max_length=8, blank=True)
+    actor_label = models.CharField(_("who"), max_length=254)
+    kind = models.CharField(_("what"), max_length=16, choices=Kind.choices)
+    object_id = models.CharField(
+        _("object id"), max_length=64, blank=True, help_text=_("The id of what was shown: a user, event, request…")
+    )
+    subject = models.ForeignKey(
+        Subject,
+        verbose_name=_("subject"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=512, blank=True)
+
+    class Meta:
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data access log")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["profile", "subject", "ledger", "lookup", "list", "request", "export"]),
+                name="accounts_dataaccess_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(actor_type="staff", staff__isnull=False, api_key_prefix="")
+                    | (models.Q(actor_type="api_key", staff__isnull=True) & ~models.Q(api_key_prefix=""))
+                ),
+                name="accounts_dataaccess_one_actor",
+            ),
+        ]
+        indexes = [
+            # "Who looked at this person?" (the subject page) and "what did this staff member
+            # look at?" (an audit), newest first; list pages have no subject, keys no staff.
+            models.Index(
+                fields=["subject", "viewed_at"],
+                name="accounts_dataaccess_subject",
+                condition=models.Q(subject__isnull=False),
+            ),
+            models.Index(
+                fields=["staff", "viewed_at"],
+                name="accounts_dataaccess_staff",
+                condition=models.Q(staff__isnull=False),
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="accounts_dataaccess_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            RefuseTruncate(name="accounts_dataaccess_no_truncate"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_label} · {self.get_kind_display()} {self.object_id}".strip()

@@ -1,9 +1,13 @@
+import ipaddress
+import uuid
+
+from axes.helpers import get_client_ip_address
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from consent.accounts.identity import email_digest, identity_key_fingerprint
-from consent.accounts.models import ApiKey, ApiScope, IdentityKey, Subject, User
+from consent.accounts.models import ApiKey, ApiScope, DataAccess, IdentityKey, Subject, User
 
 
 @transaction.atomic
@@ -73,3 +77,42 @@ def identity_key_verify() -> None:
             "IDENTITY_HASH_KEY differs from the key the stored identity digests were made with "
             f"(fingerprint {stored.fingerprint[:12]}…). Restore the original key."
         )
+
+
+def data_access_record(
+    *, request, kind: str, object_id: object = "", subject_id: uuid.UUID | str | None = None
+) -> DataAccess | None:
+    """Record that `request` showed a person's data (R8): one INSERT, nothing read.
+
+    Who: the signed-in staff member, or the API key (a system reading one person's data is
+    accountable too; the batch check, which reads thousands at once, is not logged: see
+    docs/operations.md). The person themselves, or anyone else, is not logged: returns None.
+    From where: the client IP as django-axes sees it (the same address lockouts use) and
+    the user agent. Call it where the page or answer is produced, after access was granted."""
+    api_key = getattr(request, "auth", None)
+    user = getattr(request, "user", None)
+    if isinstance(api_key, ApiKey):
+        actor = {"actor_type": DataAccess.ActorType.API_KEY, "api_key_prefix": api_key.prefix}
+        label = str(api_key)
+    elif user is not None and user.is_authenticated and user.is_staff:
+        actor = {"actor_type": DataAccess.ActorType.STAFF, "staff_id": user.pk}
+        label = user.get_username()
+    else:
+        return None
+    return DataAccess.objects.create(
+        **actor,
+        actor_label=label[:254],
+        kind=kind,
+        object_id=str(object_id)[:64],
+        subject_id=subject_id,
+        ip_address=_ip_or_none(get_client_ip_address(request)),
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:512],
+    )
+
+
+def _ip_or_none(value: str | None) -> str | None:
+    # A Unix-socket or misconfigured proxy gives no usable address; the row is kept without one.
+    try:
+        return str(ipaddress.ip_address(value)) if value else None
+    except ValueError:
+        return None

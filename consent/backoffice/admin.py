@@ -1,18 +1,22 @@
 """The back office's pages about one person, which draw on every app below this one."""
 
+from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from consent.accounts.admin import EmailDigestSearchMixin
-from consent.accounts.models import Subject
+from consent.accounts.admin import EmailDigestSearchMixin, PersonDataAdminMixin
+from consent.accounts.models import DataAccess, Subject
 from consent.decisions.rules import Reason, consent_state
 from consent.ledger.selectors import consent_history
 
 
 @admin.register(Subject)
-class SubjectAdmin(EmailDigestSearchMixin, admin.ModelAdmin):
+class SubjectAdmin(PersonDataAdminMixin, EmailDigestSearchMixin, admin.ModelAdmin):
+    data_access_kind = DataAccess.Kind.SUBJECT
+    subject_field = "pk"
     list_display = ("id", "user", "external_id", "created_at", "erased_at")
     list_select_related = ("user",)
     raw_id_fields = ("user",)
@@ -79,9 +83,25 @@ class SubjectAdmin(EmailDigestSearchMixin, admin.ModelAdmin):
             ),
         )
 
+    def data_access_subject_id(self, obj: Subject):
+        return obj.pk
+
     def has_delete_permission(self, request, obj=None) -> bool:
         # Erasure goes through the erasure service, which keeps the consent proof.
         return False
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+# django-axes offers its clean-up action to anyone who may see the lockouts; here it needs
+# the right to delete them (unlocking is deleting an attempt), so an auditor only reads.
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(AxesAccessAttemptAdmin):
+    def get_actions(self, request):
+        if not self.has_delete_permission(request):
+            return {}
+        return super().get_actions(request)

@@ -15,7 +15,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from consent.accounts.api import subject_or_404
+from consent.accounts.models import DataAccess
 from consent.accounts.selectors import IDENTIFIER_BATCH_LIMIT
+from consent.accounts.services import data_access_record
 from consent.api.errors import ERRORS
 from consent.decisions.rules import Reason, consent_decisions, consent_state
 from consent.ledger.models import Channel, ConsentEvent, Purpose
@@ -192,9 +194,10 @@ class SubjectConsentStateApi(APIView):
         responses={200: SubjectConsentStateOutputSerializer, **ERRORS},
     )
     def get(self, request, subject_id: str):
-        subject = subject_or_404(subject_id)
+        subject = subject_or_404(subject_id, request=request)
         at = as_of_parse(request.query_params.get("as_of"))
         states = consent_state(subject=subject, at=at)
+        data_access_record(request=request, kind=DataAccess.Kind.LEDGER, object_id=subject.pk, subject_id=subject.pk)
         data = {
             "subject_id": subject.pk,
             "as_of": at or timezone.now(),

@@ -1,16 +1,20 @@
 """Demo data for `make run`: idempotent, so every start can call it."""
 
+import base64
 import datetime
 import json
 import secrets
 from pathlib import Path
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from consent.accounts.models import User
 from consent.accounts.roles import REPRESENTATIVE, roles_sync
+from consent.accounts.second_factor import TOTP_DEVICE_NAME, backup_codes_replace
 from consent.accounts.services import user_create
 from consent.demo import policy_texts
 from consent.ledger.chain import Evidence
@@ -113,36 +117,66 @@ def _demo_people() -> None:
             )  # fmt: skip
 
 
-def _demo_passwords(path: Path) -> dict[str, str]:
-    # Random on first run, then kept in var/ so the printed login stays valid.
-    if path.exists():
-        return json.loads(path.read_text())
-    passwords = {role: secrets.token_urlsafe(12) for role in DEMO_ACCOUNTS}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(passwords))
-    path.chmod(0o600)
-    return passwords
+class DemoLogin(NamedTuple):
+    role: str
+    email: str
+    password: str
+    totp_secret: str  # base32, as authenticator apps take it
+    backup_codes: list[str]
+
+
+def _demo_credentials(path: Path) -> dict[str, dict]:
+    # Random on first run, then kept in var/ so the printed login stays valid, database or not.
+    stored = json.loads(path.read_text()) if path.exists() else {}
+    credentials = {}
+    for role in DEMO_ACCOUNTS:
+        entry = stored.get(role)
+        if isinstance(entry, str):  # written before staff had a second factor: keep the password
+            entry = {"password": entry}
+        entry = dict(entry or {})
+        entry.setdefault("password", secrets.token_urlsafe(12))
+        entry.setdefault("totp_key", default_key())
+        entry.setdefault("backup_codes", [secrets.token_hex(4) for _n in range(3)])
+        credentials[role] = entry
+    if credentials != stored:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(credentials))
+        path.chmod(0o600)
+    return credentials
+
+
+def _demo_second_factor(user: User, totp_key: str, backup_codes: list[str]) -> None:
+    """The demo account's authenticator (its secret kept in var/) and its backup codes, put
+    back on every run: a code used yesterday works again after `make run`, in the demo only."""
+    TOTPDevice.objects.filter(user=user).exclude(key=totp_key).delete()
+    TOTPDevice.objects.update_or_create(
+        user=user, key=totp_key, defaults={"name": str(TOTP_DEVICE_NAME), "confirmed": True}
+    )
+    backup_codes_replace(user=user, codes=backup_codes)
 
 
 @transaction.atomic
-def demo_seed(*, credentials_path: Path | None = None) -> list[tuple[str, str, str]]:
-    """Returns (role, email, password) for each demo account."""
+def demo_seed(*, credentials_path: Path | None = None) -> list[DemoLogin]:
+    """Returns the sign-in of each demo account: password and second factor."""
     roles_sync()
     policies_demo_seed()
     _demo_people()
-    passwords = _demo_passwords(credentials_path or settings.VAR_DIR / "demo-credentials.json")
+    credentials = _demo_credentials(credentials_path or settings.VAR_DIR / "demo-credentials.json")
     logins = []
     for role, spec in DEMO_ACCOUNTS.items():
         spec = dict(spec)
         group = spec.pop("group", None)
+        login = credentials[role]
         user = User.objects.filter(email=spec["email"]).first()
         if user is None:
             user = user_create(password=None, is_staff=True, **spec)
-        user.set_password(passwords[role])
+        user.set_password(login["password"])
         user.is_staff = True
         user.is_active = True
         user.save()
         if group:
             user.groups.add(Group.objects.get(name=group))
-        logins.append((role, user.email, passwords[role]))
+        _demo_second_factor(user, login["totp_key"], login["backup_codes"])
+        secret = base64.b32encode(bytes.fromhex(login["totp_key"])).decode()
+        logins.append(DemoLogin(role, user.email, login["password"], secret, login["backup_codes"]))
     return logins

@@ -7,7 +7,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from consent.accounts.admin import EmailDigestSearchMixin
+from consent.accounts.admin import EmailDigestSearchMixin, PersonDataAdminMixin
+from consent.accounts.models import DataAccess
 from consent.ledger.checkpoints import checkpoint_file
 from consent.ledger.models import ConsentEvent, EvidenceErasure, LedgerCheckpoint, Purpose
 
@@ -34,9 +35,11 @@ class PurposeAdmin(TranslationAdmin):
 
 
 @admin.register(ConsentEvent)
-class ConsentEventAdmin(EmailDigestSearchMixin, admin.ModelAdmin):
-    """The ledger, read-only for everyone: the database refuses changes anyway."""
+class ConsentEventAdmin(PersonDataAdminMixin, EmailDigestSearchMixin, admin.ModelAdmin):
+    """The ledger, read-only for everyone: the database refuses changes anyway. An event's
+    page (its evidence: the person's IP and browser) is written to the access log."""
 
+    data_access_kind = DataAccess.Kind.LEDGER
     email_digest_field = "subject__email_digest"
     list_display = ("id", "occurred_at", "subject_link", "purpose", "channel", "decision", "source", "actor")
     list_filter = ("purpose", "source", "decision")

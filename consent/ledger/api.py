@@ -12,9 +12,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from consent.accounts.api import subject_or_404
+from consent.accounts.api import subject_or_404, subject_visible
 from consent.accounts.auth import HasScope
-from consent.accounts.models import ApiKey
+from consent.accounts.models import ApiKey, DataAccess
+from consent.accounts.services import data_access_record
 from consent.api.errors import ERRORS, Conflict, ErrorSerializer
 from consent.ledger.chain import Evidence
 from consent.ledger.models import Channel, ConsentEvent
@@ -165,9 +166,10 @@ class SubjectConsentHistoryApi(APIView):
         responses={200: ConsentEventPageSerializer, **ERRORS},
     )
     def get(self, request, subject_id: str):
-        subject = subject_or_404(subject_id)
+        subject = subject_or_404(subject_id, request=request)
         paginator = EventCursorPagination()
         page = paginator.paginate_queryset(consent_history(subject=subject), request, view=self)
+        data_access_record(request=request, kind=DataAccess.Kind.LEDGER, object_id=subject.pk, subject_id=subject.pk)
         return paginator.get_paginated_response(ConsentEventSerializer(page, many=True).data)
 
 
@@ -260,9 +262,15 @@ class ConsentReceiptApi(APIView):
     def get(self, request, event_id: int):
         owner = _receipt_owner(request)
         event = None if owner is False else receipt_event_get(event_id=event_id, owner=owner)
+        if event is not None and owner is None and not subject_visible(request, event.subject_id):
+            event = None
         if event is None:
             # The same answer for "not yours" and "not there": ids reveal nothing.
             raise exceptions.NotFound(_("No such receipt."))
+        if owner is None:  # staff or a key; the person reading their own receipt is not logged
+            data_access_record(
+                request=request, kind=DataAccess.Kind.LEDGER, object_id=event.pk, subject_id=event.subject_id
+            )
         return Response(ConsentReceiptSerializer(consent_receipt(event=event)).data)
 
 

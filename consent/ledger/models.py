@@ -6,29 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consent.accounts.models import Subject
+from consent.db import OWNER_ROLE_SQL, RefuseTruncate
 from consent.policies.models import PolicyVersion
-
-# The role that owns a ledger table (the one migrations run as) or any member of it. Such a
-# role can drop or disable the triggers anyway, so letting it through costs nothing; the
-# application's own role is never one (`manage.py grant_app_role` refuses such a role).
-_OWNER_ROLE_SQL = "pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER')"
-
-
-class RefuseTruncate(pgtrigger.Trigger):
-    """TRUNCATE deletes without firing row triggers, so the ledger refuses it too, except to
-    the table's owner: test databases are flushed, and the bench rebuilt, by the role that
-    migrated them. No session setting opens it: the application's role cannot TRUNCATE (it
-    holds no such privilege), and even a role granted it is refused here."""
-
-    when = pgtrigger.Before
-    operation = pgtrigger.Truncate
-    level = pgtrigger.Statement
-    func = f"""
-        IF {_OWNER_ROLE_SQL} THEN
-            RETURN NULL;
-        END IF;
-        RAISE EXCEPTION 'The consent ledger cannot be truncated (table %).', TG_TABLE_NAME;
-    """
 
 
 class EvidenceEraseOnly(pgtrigger.Trigger):
@@ -41,7 +20,7 @@ class EvidenceEraseOnly(pgtrigger.Trigger):
     operation = pgtrigger.Delete
     level = pgtrigger.Row
     func = f"""
-        IF current_setting('consent.evidence_erase', true) = 'on' AND {_OWNER_ROLE_SQL} THEN
+        IF current_setting('consent.evidence_erase', true) = 'on' AND {OWNER_ROLE_SQL} THEN
             RETURN OLD;
         END IF;
         RAISE EXCEPTION 'Consent evidence is deleted only by ledger_evidence_erase() (table %).', TG_TABLE_NAME;

@@ -5,7 +5,7 @@ from rest_framework.views import APIView
 
 from consent.accounts.models import ApiKey
 from consent.accounts.roles import REPRESENTATIVE
-from tests.factories import UserFactory, staff_in_role
+from tests.factories import UserFactory, staff_in_role, staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -75,12 +75,12 @@ def test_key_with_the_scope_is_allowed(api_key_client):
 
 
 def test_a_staff_session_has_what_its_role_gives_it_in_the_admin(api_client):
-    api_client.force_login(UserFactory(is_staff=True))
+    staff_login(api_client, UserFactory(is_staff=True))
     response = api_client.get("/api/v1/probe/")
     _assert_error(response, 403, "permission_denied")
     assert "scope" not in response.json()["error"]["message"]  # a person is not told about key scopes
 
-    api_client.force_login(staff_in_role(REPRESENTATIVE))
+    staff_login(api_client, staff_in_role(REPRESENTATIVE))
     assert api_client.get("/api/v1/probe/").status_code == 200
     assert api_client.post("/api/v1/probe/", {}, format="json").status_code == 200
 

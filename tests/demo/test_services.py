@@ -1,8 +1,13 @@
+import base64
 import datetime
 import io
+import json
 
 import pytest
 from django.core.management import call_command
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consent.accounts.models import User
 from consent.demo import policy_texts
@@ -61,11 +66,36 @@ def test_seed_demo_is_idempotent_and_its_logins_work(client, tmp_path, settings)
     assert User.objects.filter(is_staff=True).count() == 2
     assert counts[1] == 9 and counts[2] == 6
 
-    line = next(line for line in first.getvalue().splitlines() if line.strip().startswith("admin"))
-    _role, email, _label, password = line.split()
+    lines = first.getvalue().splitlines()
+    index = next(n for n, line in enumerate(lines) if line.strip().startswith("admin"))
+    _role, email, _label, password = lines[index].split()
+    secret = lines[index + 1].split("TOTP secret:")[1].split()[0]
+    backup_codes = lines[index + 1].split("backup codes:")[1].split()
     response = client.post("/admin/login/?next=/admin/", {"username": email, "password": password})
     assert response.status_code == 302
+    assert client.get("/admin/").status_code == 302  # the password alone opens nothing
+
+    # The printed secret is the device's: an authenticator app given it shows the right codes.
+    code = TOTP(base64.b32decode(secret)).token()
+    assert client.post("/admin/second-factor/", {"code": f"{code:06d}"}).status_code == 302
     assert client.get("/admin/").status_code == 200
+
+    # A printed backup code works, and comes back with the next seed.
+    client.logout()
+    client.post("/admin/login/?next=/admin/", {"username": email, "password": password})
+    assert client.post("/admin/second-factor/", {"code": backup_codes[0]}).status_code == 302
+    assert client.get("/admin/").status_code == 200
+    call_command("seed_demo", stdout=io.StringIO())
+    assert StaticToken.objects.filter(device__user__email=email, token=backup_codes[0]).exists()
+
+
+def test_seed_demo_keeps_a_password_written_before_staff_had_a_second_factor(tmp_path, settings):
+    settings.VAR_DIR = tmp_path
+    (tmp_path / "demo-credentials.json").write_text(json.dumps({"admin": "old-password-1", "representative": "old-2"}))
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "password: old-password-1" in out.getvalue()
+    assert TOTPDevice.objects.filter(user__email="admin@example.com", confirmed=True).count() == 1
 
 
 def test_representative_sees_the_admin_with_limited_rights(client, tmp_path, settings):

@@ -11,6 +11,7 @@ def browser_page():
     """A Chromium page from Debian's package, driven by Playwright (never its own download)."""
     # Playwright's sync API runs an event loop in this thread; the test's DB calls are still synchronous.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -21,3 +22,7 @@ def browser_page():
         finally:
             context.close()
             browser.close()
+            # Inside sync_playwright() Django's context-local connections are not the ones
+            # pytest-django set up: close what the test opened here, or it stays checked out of
+            # the psycopg pool and the test database cannot be dropped at the end of the run.
+            connections.close_all()

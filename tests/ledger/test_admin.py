@@ -3,15 +3,14 @@ import pytest
 from consent.accounts.roles import PRIVACY_OFFICER, REPRESENTATIVE
 from consent.ledger.checkpoints import checkpoint_file
 from consent.ledger.services import ledger_checkpoint_take
-from tests.factories import UserFactory, record, staff_in_role, subject_for
+from tests.factories import record, staff_in_role, staff_login, subject_for
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff_client(client):
-    client.force_login(UserFactory(email="admin@example.com", is_staff=True, is_superuser=True))
-    return client
+def staff_client(staff_session):
+    return staff_session()
 
 
 @pytest.fixture
@@ -72,7 +71,7 @@ def test_purposes_can_be_reworded_but_not_added_or_deleted(staff_client):
 
 def test_the_privacy_officer_downloads_a_checkpoint_file_a_representative_cannot(client, events):
     checkpoint = ledger_checkpoint_take()
-    client.force_login(staff_in_role(PRIVACY_OFFICER, email="officer@example.com"))
+    staff_login(client, staff_in_role(PRIVACY_OFFICER, email="officer@example.com"))
     listing = client.get("/admin/ledger/ledgercheckpoint/")
     assert listing.status_code == 200
     assert f"/admin/ledger/ledgercheckpoint/{checkpoint.pk}/file/" in listing.content.decode()
@@ -82,6 +81,6 @@ def test_the_privacy_officer_downloads_a_checkpoint_file_a_representative_cannot
     assert download.json() == checkpoint_file(checkpoint)
     assert client.post(f"/admin/ledger/ledgercheckpoint/{checkpoint.pk}/delete/").status_code == 403
 
-    client.force_login(staff_in_role(REPRESENTATIVE, email="rep@example.com"))
+    staff_login(client, staff_in_role(REPRESENTATIVE, email="rep@example.com"))
     assert client.get(f"/admin/ledger/ledgercheckpoint/{checkpoint.pk}/file/").status_code == 403
     assert client.get("/admin/ledger/ledgercheckpoint/").status_code == 403

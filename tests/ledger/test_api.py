@@ -4,7 +4,7 @@ from consent.accounts.models import Subject
 from consent.accounts.roles import REPRESENTATIVE
 from consent.ledger.models import ConsentEvent
 from tests.api.helpers import error_field
-from tests.factories import UserFactory, record, staff_in_role, subject_for
+from tests.factories import UserFactory, record, staff_in_role, staff_login, subject_for
 
 pytestmark = pytest.mark.django_db
 
@@ -119,9 +119,9 @@ def test_receipts_for_the_owner_staff_and_keys_only(api_client, api_key_client):
     api_client.force_login(UserFactory(email="someone-else@example.com"))
     assert api_client.get(f"/api/v1/receipts/{event.pk}/").status_code == 404
 
-    api_client.force_login(UserFactory(email="staff@example.com", is_staff=True))
+    staff_login(api_client, UserFactory(email="staff@example.com", is_staff=True))
     assert api_client.get(f"/api/v1/receipts/{event.pk}/").status_code == 403  # staff without a role
-    api_client.force_login(staff_in_role(REPRESENTATIVE, email="rep@example.com"))
+    staff_login(api_client, staff_in_role(REPRESENTATIVE, email="rep@example.com"))
     assert api_client.get(f"/api/v1/receipts/{event.pk}/").status_code == 200
 
     assert api_key_client("consent:read").get(f"/api/v1/receipts/{event.pk}/").status_code == 200

@@ -1,13 +1,11 @@
 """Nobody, not an admin and not a bug, can edit or delete a consent event."""
 
-import uuid
-from contextlib import contextmanager
-
 import pytest
 from django.db import DatabaseError, connection, transaction
 
 from consent.ledger.chain import Evidence
 from consent.ledger.models import ConsentEvent, ConsentEvidence
+from tests.database import as_non_owner
 from tests.factories import record, subject_for
 
 pytestmark = pytest.mark.django_db
@@ -56,22 +54,6 @@ LEDGER_TABLES = (
     "ledger_consentevent, ledger_consentevidence, ledger_consentstate, ledger_currentchoices, "
     "ledger_ledgercheckpoint, ledger_chainhead, ledger_evidenceerasure"
 )
-
-
-@contextmanager
-def as_non_owner(*grants: str):
-    """Run as a role that neither owns the ledger nor belongs to its owner, holding `grants`
-    (so the trigger, not a missing privilege, is what refuses). The role is created inside
-    the test's transaction and vanishes with it. Use it inside `transaction.atomic()`: when
-    the statement fails, rolling back the savepoint also undoes SET LOCAL ROLE."""
-    role = f"ledger_test_{uuid.uuid4().hex[:12]}"
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE ROLE {role} NOLOGIN")
-        for grant in grants:
-            cursor.execute(f"GRANT {grant} TO {role}")
-        cursor.execute(f"SET LOCAL ROLE {role}")
-        yield cursor
-        cursor.execute("RESET ROLE")
 
 
 def test_evidence_cannot_be_deleted_by_sql_whatever_the_session_sets(event):

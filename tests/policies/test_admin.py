@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from consent.policies.models import PolicyVersion
-from tests.factories import UserFactory
+from tests.factories import UserFactory, staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -13,8 +13,7 @@ CHANGELIST = "/admin/policies/policyversion/"
 
 @pytest.fixture
 def superuser_client(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    return client
+    return staff_login(client, UserFactory(is_staff=True, is_superuser=True))
 
 
 @pytest.fixture
@@ -27,8 +26,7 @@ def editor_client(client):
             codename__in=["view_policyversion", "add_policyversion", "change_policyversion"],
         )
     )
-    client.force_login(user)
-    return client
+    return staff_login(client, user)
 
 
 def editable_inputs(content: str) -> list[str]:

@@ -5,7 +5,7 @@ import pytest
 
 from consent.accounts.models import ApiScope
 from consent.accounts.roles import MARKETING, PRIVACY_OFFICER, REPRESENTATIVE
-from tests.factories import UserFactory, record, staff_in_role, subject_for
+from tests.factories import UserFactory, record, staff_in_role, staff_login, subject_for
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,7 @@ def _session_user(role: str):
 
 @pytest.mark.parametrize("role", list(SESSIONS))
 def test_a_staff_session_may_do_what_its_role_may_in_the_admin(api_client, person, role):
-    api_client.force_login(_session_user(role))
+    staff_login(api_client, _session_user(role))
     for name, (needs, method, path, body) in _calls(person).items():
         response = _call(api_client, method, path, body)
         if needs in SESSIONS[role]:

@@ -1,0 +1,22 @@
+"""Database helpers for tests."""
+
+import uuid
+from contextlib import contextmanager
+
+from django.db import connection
+
+
+@contextmanager
+def as_non_owner(*grants: str):
+    """Run as a role that neither owns the ledger nor belongs to its owner, holding `grants`
+    (so the trigger, not a missing privilege, is what refuses). The role is created inside
+    the test's transaction and vanishes with it. Use it inside `transaction.atomic()`: when
+    the statement fails, rolling back the savepoint also undoes SET LOCAL ROLE."""
+    role = f"ledger_test_{uuid.uuid4().hex[:12]}"
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {role} NOLOGIN")
+        for grant in grants:
+            cursor.execute(f"GRANT {grant} TO {role}")
+        cursor.execute(f"SET LOCAL ROLE {role}")
+        yield cursor
+        cursor.execute("RESET ROLE")

@@ -1,0 +1,318 @@
+"""Each role can do what its work needs and nothing more, page by page and action by action.
+
+EXPECTED is the specification (docs/operations.md has it in words): for every model the
+admin shows, what each role may do with it. A model registered without an entry here fails
+`test_every_admin_model_has_a_decision`, so no page reaches a role by accident."""
+
+import datetime
+import re
+
+import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.test import RequestFactory
+from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from consent.accounts.auth import staff_may
+from consent.accounts.models import User
+from consent.accounts.roles import AUDITOR, MARKETING, PRIVACY_OFFICER, REPRESENTATIVE, ROLE_PERMISSIONS
+from consent.accounts.services import api_key_create, data_access_record
+from consent.ledger.models import EvidenceErasure
+from consent.ledger.services import consent_evidence_erase, ledger_checkpoint_take
+from consent.policies.models import PolicyDocument, PolicyVersion
+from consent.policies.services import policy_version_create
+from tests.factories import UserFactory, record, staff_in_role, staff_login
+
+pytestmark = pytest.mark.django_db
+
+NO_ROLE = "staff without a role"
+ROLES = [REPRESENTATIVE, PRIVACY_OFFICER, MARKETING, AUDITOR, NO_ROLE]
+REP, PO, MKT, AUD = REPRESENTATIVE, PRIVACY_OFFICER, MARKETING, AUDITOR
+
+# v: list and open (read-only unless c) · c: change · a: add · d: delete. Absent: nothing (403).
+EXPECTED: dict[str, dict[str, str]] = {
+    "auth.group": {PO: "v", AUD: "v"},
+    "axes.accessattempt": {PO: "vd", AUD: "v"},  # deleting an attempt unlocks an address
+    "axes.accesslog": {PO: "v", AUD: "v"},
+    "axes.accessfailurelog": {PO: "v", AUD: "v"},
+    "otp_totp.totpdevice": {PO: "vd", AUD: "v"},  # deleting a device resets a lost second factor
+    "otp_static.staticdevice": {PO: "vd", AUD: "v"},
+    "accounts.user": {REP: "vc", PO: "vc", AUD: "v"},  # a customer's profile; staff accounts below
+    "accounts.subject": {REP: "v", PO: "v", AUD: "v"},
+    "accounts.dataaccess": {PO: "v", AUD: "v"},
+    "accounts.apikey": {PO: "vcad", AUD: "v"},
+    "policies.policydocument": {REP: "v", PO: "vca", AUD: "v"},
+    "policies.policyversion": {REP: "v", PO: "vcad", AUD: "v"},  # a draft; published ones never change
+    "ledger.purpose": {REP: "v", PO: "vc", MKT: "v", AUD: "v"},
+    "ledger.consentevent": {REP: "v", PO: "v", AUD: "v"},  # the ledger is read-only for everyone
+    "ledger.ledgercheckpoint": {PO: "v", AUD: "v"},  # integrity proofs: no personal data
+    "ledger.evidenceerasure": {PO: "v", AUD: "v"},
+}
+# Admin actions on each list, beyond "delete selected" (offered exactly with d above).
+EXPECTED_ACTIONS: dict[str, dict[str, set[str]]] = {
+    "policies.policyversion": {PO: {"publish_selected"}},
+    "axes.accessattempt": {PO: {"cleanup_expired_attempts"}},
+}
+# Lists where bulk deletion is never offered, even with the permission.
+NO_BULK_DELETE = {"policies.policyversion"}
+
+
+@pytest.fixture
+def objects() -> dict[str, object]:
+    """One row of every model the admin shows, keyed by model label."""
+    customer = UserFactory(email="maria@example.se")
+    staff = UserFactory(email="colleague@example.com", is_staff=True)
+    event = record(customer.subject, "marketing_own", "withdrawn", channel="email")
+    document = PolicyDocument.objects.create(slug="cookie-notice", kind="cookie_notice", title_en="Cookies")
+    draft = policy_version_create(
+        document=document,
+        label="1.0",
+        effective_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
+        title={"en": "Cookies"},
+        body={"en": "Text."},
+        summary_of_changes={"en": "First."},
+    )
+    api_key, _secret = api_key_create(name="crm", scopes=["consent:read"])
+    request = RequestFactory().get("/")
+    request.user = staff
+    access = data_access_record(request=request, kind="profile", subject_id=customer.subject.pk)
+    attempt = AccessAttempt.objects.create(username="x@example.com", ip_address="192.0.2.1", failures_since_start=1)
+    log = AccessLog.objects.create(username="x@example.com", ip_address="192.0.2.1")
+    failure = AccessFailureLog.objects.create(username="x@example.com", ip_address="192.0.2.1")
+    totp = TOTPDevice.objects.create(user=staff, name="app", confirmed=True)
+    static = StaticDevice.objects.create(user=staff, name="backup", confirmed=True)
+    erased = UserFactory(email="erased@example.com").subject
+    record(erased, "research", "withdrawn")
+    erased.erased_at = timezone.now()
+    erased.save(update_fields=["erased_at"])
+    consent_evidence_erase(subject=erased)
+    return {
+        "auth.group": Group.objects.get(name=REPRESENTATIVE),
+        "axes.accessattempt": attempt,
+        "axes.accesslog": log,
+        "axes.accessfailurelog": failure,
+        "otp_totp.totpdevice": totp,
+        "otp_static.staticdevice": static,
+        "accounts.user": customer,
+        "accounts.subject": customer.subject,
+        "accounts.dataaccess": access,
+        "accounts.apikey": api_key,
+        "policies.policydocument": document,
+        "policies.policyversion": draft,
+        "ledger.purpose": event.purpose,
+        "ledger.consentevent": event,
+        "ledger.ledgercheckpoint": ledger_checkpoint_take(),
+        "ledger.evidenceerasure": EvidenceErasure.objects.get(),
+    }
+
+
+def _signed_in(client, role: str) -> User:
+    user = (
+        UserFactory(email="me@example.com", is_staff=True)
+        if role == NO_ROLE
+        else staff_in_role(role, email="me@example.com")
+    )
+    staff_login(client, user)
+    return user
+
+
+def _url(label: str, view: str, obj=None) -> str:
+    base = f"/admin/{label.replace('.', '/')}/"
+    if view in ("list", "add"):
+        return base if view == "list" else f"{base}add/"
+    return f"{base}{obj.pk}/{view}/"
+
+
+def _actions(content: str) -> set[str]:
+    select = re.search(r'<select name="action"[^>]*>(.*?)</select>', content, re.S)
+    return {value for value in re.findall(r'<option value="([^"]+)"', select.group(1)) if value} if select else set()
+
+
+def test_every_admin_model_has_a_decision():
+    registered = {model._meta.label_lower for model in admin.site._registry}
+    assert registered == set(EXPECTED)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_sees_and_does_what_its_work_needs_page_by_page(client, objects, role):
+    _signed_in(client, role)
+    seen = []
+    for label, rules in EXPECTED.items():
+        may = rules.get(role, "")
+        obj = objects[label]
+        listing = client.get(_url(label, "list"))
+        assert listing.status_code == (200 if "v" in may else 403), (label, "list")
+        change = client.get(_url(label, "change", obj))
+        assert change.status_code == (200 if "v" in may else 403), (label, "change")
+        if "v" in may:
+            seen.append(label)
+            assert (b'name="_save"' in change.content) == ("c" in may), (label, "save button")
+            actions = set(EXPECTED_ACTIONS.get(label, {}).get(role, set()))
+            if "d" in may and label not in NO_BULK_DELETE:
+                actions.add("delete_selected")
+            assert _actions(listing.content.decode()) == actions, (label, "actions")
+        assert client.get(_url(label, "add")).status_code == (200 if "a" in may else 403), (label, "add")
+        assert client.get(_url(label, "delete", obj)).status_code == (200 if "d" in may else 403), (label, "delete")
+
+    # The index lists exactly the models this role may see.
+    index = client.get("/admin/").content.decode()
+    for label in EXPECTED:
+        assert (f'href="/admin/{label.replace(".", "/")}/"' in index) == (label in seen), (label, "index")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_role_can_write_where_it_may_only_read(client, objects, role):
+    _signed_in(client, role)
+    for label, rules in EXPECTED.items():
+        may = rules.get(role, "")
+        obj = objects[label]
+        if "c" not in may:
+            assert client.post(_url(label, "change", obj), {}).status_code == 403, (label, "change")
+        if "d" not in may:
+            assert client.post(_url(label, "delete", obj), {"post": "yes"}).status_code == 403, (label, "delete")
+            assert type(obj).objects.filter(pk=obj.pk).exists(), label
+        if "a" not in may:
+            assert client.post(_url(label, "add"), {}).status_code == 403, (label, "add")
+
+
+@pytest.mark.parametrize("role", [REP, AUD, MKT, NO_ROLE])
+def test_only_the_privacy_officer_publishes(client, objects, role):
+    _signed_in(client, role)
+    draft = objects["policies.policyversion"]
+    client.post("/admin/policies/policyversion/", {"action": "publish_selected", "_selected_action": [draft.pk]})
+    assert client.post(f"/admin/policies/policyversion/{draft.pk}/publish/").status_code in (302, 403)
+    draft.refresh_from_db()
+    assert draft.status == PolicyVersion.Status.DRAFT
+
+
+def test_the_privacy_officer_publishes(client, objects):
+    _signed_in(client, PO)
+    draft = objects["policies.policyversion"]
+    client.post("/admin/policies/policyversion/", {"action": "publish_selected", "_selected_action": [draft.pk]})
+    draft.refresh_from_db()
+    assert draft.status == PolicyVersion.Status.PUBLISHED
+
+
+def test_the_auditor_cannot_run_the_lockout_clean_up(client, objects):
+    _signed_in(client, AUD)
+    attempt = objects["axes.accessattempt"]
+    AccessAttempt.objects.filter(pk=attempt.pk).update(attempt_time=datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC))
+    client.post("/admin/axes/accessattempt/", {"action": "cleanup_expired_attempts", "_selected_action": [attempt.pk]})
+    assert AccessAttempt.objects.filter(pk=attempt.pk).exists()
+
+
+# ---------------------------------------------------------------------------- staff accounts
+def _profile_form(user: User, **changes) -> dict:
+    form = {
+        "email": user.email, "first_name": user.first_name, "last_name": user.last_name, "phone": "",
+        "occupation": "", "street_address": "", "postal_code": "", "city": "", "country": user.country,
+        "language": user.language, "is_active": "on",
+    }  # fmt: skip
+    return form | changes
+
+
+def test_a_representative_corrects_a_customer_but_cannot_raise_anyones_rights(client, objects):
+    _signed_in(client, REP)
+    customer = objects["accounts.user"]
+    group = Group.objects.get(name=PRIVACY_OFFICER)
+
+    response = client.post(
+        f"/admin/accounts/user/{customer.pk}/change/",
+        _profile_form(customer, last_name="Lindqvist", is_staff="on", is_superuser="on", groups=[group.pk]),
+    )
+
+    assert response.status_code == 302
+    customer.refresh_from_db()
+    assert customer.last_name == "Lindqvist"
+    assert (customer.is_staff, customer.is_superuser, list(customer.groups.all())) == (False, False, [])
+    # No password field, and the password page is closed: customers reset their own.
+    page = client.get(f"/admin/accounts/user/{customer.pk}/change/").content.decode()
+    assert "/password/" not in page
+    assert client.get(f"/admin/accounts/user/{customer.pk}/password/").status_code == 403
+
+
+def test_a_representative_cannot_take_over_a_colleagues_account(client, objects):
+    me = _signed_in(client, REP)
+    colleague = User.objects.get(email="colleague@example.com")
+
+    page = client.get(f"/admin/accounts/user/{colleague.pk}/change/")
+    assert page.status_code == 200 and b'name="_save"' not in page.content
+    response = client.post(
+        f"/admin/accounts/user/{colleague.pk}/change/", _profile_form(colleague, email="attacker@example.com")
+    )
+    assert response.status_code == 403
+    assert client.get(f"/admin/accounts/user/{colleague.pk}/password/").status_code == 403
+    assert client.post(f"/admin/accounts/user/{me.pk}/change/", _profile_form(me, is_superuser="on")).status_code == 403
+    colleague.refresh_from_db()
+    me.refresh_from_db()
+    assert colleague.email == "colleague@example.com" and not me.is_superuser
+
+
+def test_the_privacy_officer_gives_roles_but_never_superuser_rights(client, objects):
+    _signed_in(client, PO)
+    colleague = User.objects.get(email="colleague@example.com")
+    group = Group.objects.get(name=AUDITOR)
+
+    response = client.post(
+        f"/admin/accounts/user/{colleague.pk}/change/",
+        _profile_form(colleague, is_staff="on", is_superuser="on", groups=[group.pk]),
+    )
+
+    assert response.status_code == 302
+    colleague.refresh_from_db()
+    assert list(colleague.groups.all()) == [group]
+    assert colleague.is_superuser is False
+    assert client.get(f"/admin/accounts/user/{colleague.pk}/password/").status_code == 200
+    boss = UserFactory(email="root@example.com", is_staff=True, is_superuser=True)
+    assert client.post(f"/admin/accounts/user/{boss.pk}/change/", _profile_form(boss)).status_code == 403
+    assert client.get(f"/admin/accounts/user/{boss.pk}/password/").status_code == 403
+
+
+# ---------------------------------------------------------------------------- the API, by session
+SCOPE_MATRIX = {
+    # scope: roles whose verified session may use it (requests:write waits for requests_app's models)
+    "consent:read": {REP, PO, AUD},
+    "consent:write": {REP, PO},
+    "suppression:read": {REP, PO, MKT, AUD},
+    "suppression:write": {REP, PO, MKT},
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_api_scopes_of_each_role_session(role):
+    user = UserFactory(is_staff=True) if role == NO_ROLE else staff_in_role(role)
+    user.is_verified = lambda: True
+    for scope, roles in SCOPE_MATRIX.items():
+        assert staff_may(user, scope) == (role in roles), scope
+    user.is_verified = lambda: False
+    assert not any(staff_may(user, scope) for scope in SCOPE_MATRIX)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_api_endpoints_answer_each_role_session_as_the_matrix_says(api_client, objects, role):
+    user = _signed_in(api_client, role)
+    subject = objects["accounts.subject"]
+    read = api_client.get(f"/api/v1/subjects/{subject.pk}/consents/")
+    assert read.status_code == (200 if role in SCOPE_MATRIX["consent:read"] else 403)
+    write = api_client.post(
+        "/api/v1/consents/",
+        {"subject": {"subject_id": str(subject.pk)}, "purpose": "research", "decision": "withdrawn"},
+        format="json",
+    )
+    assert write.status_code == (201 if role in SCOPE_MATRIX["consent:write"] else 403)
+    # The same person signed in without the second factor reaches nothing.
+    api_client.logout()
+    api_client.force_login(user)
+    assert api_client.get(f"/api/v1/subjects/{subject.pk}/consents/").status_code == 403
+
+
+def test_the_role_lists_name_only_real_permission_shapes():
+    for role, perms in ROLE_PERMISSIONS.items():
+        assert len(perms) == len(set(perms)), role
+        for perm in perms:
+            assert re.fullmatch(r"[a-z_]+\.[a-z_]+", perm), (role, perm)
+    # The auditor reads; nothing in its list writes.
+    assert all(perm.split(".")[1].startswith("view_") for perm in ROLE_PERMISSIONS[AUDITOR])
