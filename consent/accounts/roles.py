@@ -60,12 +60,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "requests_app.view_disclosure",
         "requests_app.add_disclosure",
     ],
+    # Imports and scrubs: lists in, lists out; never a person's profile or consent record.
     MARKETING: [
         "ledger.view_purpose",
         "suppression.view_suppressionentry",
         "suppression.add_suppressionentry",
         "suppression.view_suppressionimport",
         "suppression.add_suppressionimport",
+        "suppression.scrub_list",
     ],
 }
 

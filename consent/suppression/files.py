@@ -305,7 +305,9 @@ class CountingReader(io.RawIOBase):
 
 def rows_read(binary, layout: Layout) -> Iterator[tuple[int, list[str]]]:
     """(line number of the row's first line, the row) for every non-blank row of the file
-    after the header, read from `binary` a buffer at a time."""
+    after the header, read from `binary` a buffer at a time. `binary` stays open."""
+    if not isinstance(binary, CountingReader):
+        binary = CountingReader(binary)  # closing the wrappers must not close the caller's file
     text = io.TextIOWrapper(
         io.BufferedReader(binary, buffer_size=1 << 20),
         encoding=layout.encoding,

@@ -25,11 +25,13 @@ def suppression_import_create(
     reason: str = SuppressionEntry.Reason.IMPORT,
     column_name: str = "",
     phone_region: str = "",
+    schedule: bool = True,
 ) -> tuple[SuppressionImport, bool]:
     """Store an uploaded list and schedule its import; (the import, True) when it will run.
 
     A file with the SHA-256 of one already imported is not imported again: (that import,
-    False). One that was refused is run again with the options given now (a column named)."""
+    False). One that was refused is run again with the options given now (a column named).
+    `schedule=False` leaves the run to the caller (the management command runs it in-process)."""
     purpose, channel = scope_validate(purpose=purpose, channel=channel)
     if reason not in SuppressionEntry.Reason.values:
         raise ValidationError({"reason": _("Must be one of: %s.") % ", ".join(SuppressionEntry.Reason.values)})
@@ -66,5 +68,6 @@ def suppression_import_create(
             record.report.delete(save=False)
         record.file.save(f"{sha256}.csv", File(upload), save=False)
         record.save()
-        transaction.on_commit(lambda: import_suppressions_task.delay(record.pk))
+        if schedule:
+            transaction.on_commit(lambda: import_suppressions_task.delay(record.pk))
     return record, True

@@ -47,6 +47,7 @@ class SuppressionEntry(models.Model):
     class Meta:
         verbose_name = _("suppression entry")
         verbose_name_plural = _("suppression entries")
+        permissions = [("scrub_list", _("Can scrub campaign lists against suppression and consent"))]
         constraints = [
             # Scope first: lookups by digest go through the hash index below, and with the
             # digest leading this B-tree would be the planner's pick, at three pages a probe.
