@@ -139,7 +139,9 @@ class SubjectAdmin(EmailDigestSearchMixin, admin.ModelAdmin):
                 % {"count": done},
             )
             return None
-        return self._take_off_page(request, form, subjects=list(queryset[:100]), selected=queryset.values_list("pk", flat=True))
+        return self._take_off_page(
+            request, form, subjects=list(queryset[:100]), selected=queryset.values_list("pk", flat=True)
+        )
 
     def take_off_marketing_view(self, request, object_id):
         if not self.has_take_off_marketing_permission(request):
@@ -223,7 +225,9 @@ class ScrubbingSuppressionEntryAdmin(SuppressionEntryAdmin):
     def get_urls(self):
         return [
             path("scrub/", self.admin_site.admin_view(self.scrub_view), name="suppression_scrub"),
-            path("scrub/<str:name>/", self.admin_site.admin_view(self.scrub_download), name="suppression_scrub_download"),
+            path(
+                "scrub/<str:name>/", self.admin_site.admin_view(self.scrub_download), name="suppression_scrub_download"
+            ),
             *super().get_urls(),
         ]
 
@@ -265,7 +269,11 @@ class ScrubbingSuppressionEntryAdmin(SuppressionEntryAdmin):
             "title": gettext("Scrub a campaign list"),
             "form": form,
             "result": result,
-            "excluded": [(labels.get(reason, reason), count) for reason, count in (result.excluded.items() if result else []) if count],
+            "excluded": [
+                (labels.get(reason, reason), count)
+                for reason, count in (result.excluded.items() if result else [])
+                if count
+            ],
             "download": download,
         }
         return TemplateResponse(request, "admin/suppression/suppressionentry/scrub.html", context)

@@ -231,11 +231,11 @@ def contact_decision(
     """consent_decisions for one person named by digest or subject id (an unsubscribe link's)."""
     purpose_obj = purpose_get(purpose)
     with prepared_cursor() as cursor:
-        cursor.execute(
-            DECISIONS_SQL, decisions_query_params(purpose_obj, channel or None, [digest], [subject_id])
-        )
+        cursor.execute(DECISIONS_SQL, decisions_query_params(purpose_obj, channel or None, [digest], [subject_id]))
         _ordinal, _subject_id, erased, suppressed, explicit, accepted = cursor.fetchone()
-    return decide(purpose=purpose_obj, explicit=explicit, suppressed=suppressed, erased=erased, policy_accepted=accepted)
+    return decide(
+        purpose=purpose_obj, explicit=explicit, suppressed=suppressed, erased=erased, policy_accepted=accepted
+    )
 
 
 # --- a whole list, one purpose and channel: facts read in SQL, set-based ------------------

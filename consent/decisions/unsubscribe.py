@@ -19,6 +19,7 @@ from consent.accounts.identity import InvalidIdentifier, email_digest
 from consent.decisions.rules import Reason, consent_decisions, contact_decision
 from consent.suppression.scopes import scope_label
 from consent.suppression.services import suppression_unsubscribe, suppression_unsubscribe_undo
+from consent.suppression.tokens import ONE_CLICK as ONE_CLICK_VALUE
 from consent.suppression.tokens import (
     InvalidToken,
     UnsubscribeLink,
@@ -26,7 +27,6 @@ from consent.suppression.tokens import (
     unsubscribe_token,
     unsubscribe_url,
 )
-from consent.suppression.tokens import ONE_CLICK as ONE_CLICK_VALUE
 
 
 def unsubscribe_links(*, recipients: list[dict]) -> list[dict]:
@@ -38,7 +38,8 @@ def unsubscribe_links(*, recipients: list[dict]) -> list[dict]:
             digests.append(email_digest(recipient["email"]))
         except InvalidIdentifier as exc:
             errors.append(
-                _("Item %(index)d (%(value)r): %(reason)s") % {"index": index, "value": recipient["email"], "reason": exc}
+                _("Item %(index)d (%(value)r): %(reason)s")
+                % {"index": index, "value": recipient["email"], "reason": exc}
             )
     if errors:
         raise ValidationError({"recipients": errors[:20]})

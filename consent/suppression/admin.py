@@ -100,7 +100,9 @@ class SuppressionImportForm(forms.Form):
         required=False,
         choices=[("", _("All marketing (every contact purpose)")), *Purpose.Code.choices],
     )
-    channel = forms.ChoiceField(label=_("Channel"), required=False, choices=[("", _("Every channel")), *Channel.choices])
+    channel = forms.ChoiceField(
+        label=_("Channel"), required=False, choices=[("", _("Every channel")), *Channel.choices]
+    )
     column_name = forms.CharField(
         label=_("Address column"),
         required=False,

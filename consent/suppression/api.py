@@ -171,7 +171,9 @@ def import_or_404(import_id: int) -> SuppressionImport:
 class SuppressionImportDetailApi(APIView):
     required_scopes = "suppression:read"
 
-    @extend_schema(summary="An import's status, progress and counts", responses={200: SuppressionImportSerializer, **ERRORS})
+    @extend_schema(
+        summary="An import's status, progress and counts", responses={200: SuppressionImportSerializer, **ERRORS}
+    )
     def get(self, request, import_id: int):
         return Response(SuppressionImportSerializer(import_or_404(import_id)).data)
 

@@ -105,10 +105,10 @@ _DELIMITERS = (",", ";", "\t", "|")
 _SEP_LINE = re.compile(r"\A\s*sep=(.)\s*\Z", re.IGNORECASE)
 
 
-def _complete_lines(text: str) -> list[str]:
+def _complete_lines(text: str, *, whole_file: bool) -> list[str]:
     lines = text.splitlines()
-    # The sample's last line may be cut short.
-    return lines[:-1] if len(lines) > 1 else lines
+    # A sample's last line may be cut short; a whole file's is complete.
+    return lines[:-1] if len(lines) > 1 and not whole_file else lines
 
 
 def delimiter_detect(lines: list[str]) -> str:
@@ -212,14 +212,16 @@ def layout_detect(sample: bytes, *, column_name: str = "", kind: str = "") -> La
         raise RefusedFile(_("The file is empty."))
     encoding = encoding_detect(sample)
     text = sample.decode(encoding, errors=ERRORS_FOR.get(encoding, "replace"))
-    lines = _complete_lines(text.lstrip("\ufeff"))
+    lines = _complete_lines(text.lstrip("\ufeff"), whole_file=len(sample) < SAMPLE_BYTES)
     skip = 0
     sep = _SEP_LINE.match(lines[0]) if lines else None
     if sep:
         delimiter, skip, lines = sep.group(1), 1, lines[1:]
     else:
         delimiter = delimiter_detect(lines[:SAMPLE_ROWS])
-    rows = [row for row in csv.reader(lines[: SAMPLE_ROWS + 1], delimiter=delimiter) if any(cell.strip() for cell in row)]
+    rows = [
+        row for row in csv.reader(lines[: SAMPLE_ROWS + 1], delimiter=delimiter) if any(cell.strip() for cell in row)
+    ]
     if not rows:
         raise RefusedFile(_("The file holds no rows."))
     first, data = rows[0], rows[1:]
@@ -260,7 +262,9 @@ def layout_detect(sample: bytes, *, column_name: str = "", kind: str = "") -> La
             # A known name beats a partial one; then the column whose values look the part;
             # email before hashes before phones on a tie (an export with all three).
             order = {EMAIL: 2, SHA256: 1, PHONE: 0}
-            strength, hits, index, found_kind = max(named, key=lambda n: (n[1] > 0 or not body, n[0], order[n[3]], n[1]))
+            strength, hits, index, found_kind = max(
+                named, key=lambda n: (n[1] > 0 or not body, n[0], order[n[3]], n[1])
+            )
             return layout(-index, found_kind)
     # No header, or a header naming no address column: the column whose values are addresses.
     best = None

@@ -43,7 +43,7 @@ BAD_PHONE = gettext_noop("unparseable phone")
 NOT_A_HASH = gettext_noop("not a SHA-256 hash")
 REJECT_REASONS = (EMPTY, TOO_LONG, NOT_AN_ADDRESS, BAD_PHONE, NOT_A_HASH)
 
-MAX_EMAIL = 254
+MAX_EMAIL = 320  # what the platform accepts anywhere (Django's EmailValidator, the API)
 MAX_PHONE = 32
 PROGRESS_EVERY = 50_000  # rows between progress updates
 READ_SHARE = 80  # percent of the bar for reading the file; the merge has the rest
@@ -52,10 +52,11 @@ READ_SHARE = 80  # percent of the bar for reading the file; the merge has the re
 def _digest_of(value: str, kind: str, region: str | None) -> bytes | str:
     """The digest of one cell, or the reason it is rejected."""
     if kind == EMAIL:
-        try:
-            return email_digest(value)
-        except InvalidIdentifier:
-            pass
+        if len(value) <= MAX_EMAIL:
+            try:
+                return email_digest(value)
+            except InvalidIdentifier:
+                pass
         cleaned = address_value(value)
         if not cleaned:
             return EMPTY
@@ -109,9 +110,7 @@ def suppression_import_run(*, import_id: int) -> SuppressionImport:
     try:
         _run(record, progress)
     except RefusedFile as exc:
-        progress.save(
-            force=True, status=SuppressionImport.Status.FAILED, message=str(exc), finished_at=timezone.now()
-        )
+        progress.save(force=True, status=SuppressionImport.Status.FAILED, message=str(exc), finished_at=timezone.now())
     except Exception:
         logger.exception("Suppression import %s failed", import_id)
         progress.save(
@@ -149,8 +148,7 @@ def _run(record: SuppressionImport, progress: _Progress) -> None:
                 if counts["read"] >= 10 and counts["rejected"] == counts["read"]:
                     # Not one address in the whole file: the column was the wrong one.
                     raise RefusedFile(
-                        _("Not one line of column “%(column)s” holds a valid address.")
-                        % {"column": layout.column_name}
+                        _("Not one line of column “%(column)s” holds a valid address.") % {"column": layout.column_name}
                     )
                 merge = staging_merge(
                     purpose=record.purpose,

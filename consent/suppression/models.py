@@ -116,7 +116,12 @@ class SuppressionImport(models.Model):
         help_text=_("Empty: every contact purpose."),
     )  # fmt: skip
     channel = models.CharField(
-        _("channel"), max_length=16, choices=Channel.choices, null=True, blank=True, help_text=_("Empty: every channel.")
+        _("channel"),
+        max_length=16,
+        choices=Channel.choices,
+        null=True,
+        blank=True,
+        help_text=_("Empty: every channel."),
     )
     reason = models.CharField(
         _("reason"), max_length=32, choices=SuppressionEntry.Reason.choices, default=SuppressionEntry.Reason.IMPORT
@@ -161,7 +166,9 @@ class SuppressionImport(models.Model):
                 condition=models.Q(status__in=["pending", "running", "done", "failed"]),
                 name="suppression_suppressionimport_status_valid",
             ),
-            models.CheckConstraint(condition=models.Q(progress__lte=100), name="suppression_suppressionimport_progress_valid"),
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="suppression_suppressionimport_progress_valid"
+            ),
         ]
         indexes = [models.Index(fields=["created_at"], name="suppression_import_created")]
 

@@ -39,9 +39,7 @@ def scope_choices(*, purpose: str | None, channel: str | None) -> list[tuple[str
     return [
         (code, channel)
         for code, candidate in purposes_by_code().items()
-        if candidate.contacts_people
-        and candidate.withdrawable
-        and (channel is None or channel in candidate.channels)
+        if candidate.contacts_people and candidate.withdrawable and (channel is None or channel in candidate.channels)
     ]
 
 

@@ -6,6 +6,7 @@ calls); digests of people the platform knows (and has not erased) are split off;
 are merged in one `INSERT … ON CONFLICT DO NOTHING`; known people are merged in batches of
 BULK_LOCK_LIMIT, each batch one transaction holding their ledger locks, so an entry and its
 withdrawal events are written together or not at all, and a retry finishes what a crash left."""
+# ruff: noqa: S608 - the SQL is composed of this module's table-name constants only; values are bound.
 
 import hashlib
 from collections.abc import Iterable
@@ -345,7 +346,9 @@ def subject_take_off_marketing(*, subject: Subject, channel: str | None, note: s
 
 
 # --------------------------------------------------------------------------- unsubscribe undo
-def suppression_unsubscribe_undo(*, digest: bytes, subject: Subject | None, purpose: str | None, channel: str | None) -> int:
+def suppression_unsubscribe_undo(
+    *, digest: bytes, subject: Subject | None, purpose: str | None, channel: str | None
+) -> int:
     """The person undoes an unsubscribe they made by link: the entry their link made (reason
     unsubscribe_link, this scope) is removed and the scope's choices granted again in their
     ledger, in one transaction. Entries of any other reason (bounce, complaint, a
