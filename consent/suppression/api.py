@@ -152,7 +152,8 @@ class SuppressionImportCreateApi(APIView):
             column_name=values.get("column", ""),
             phone_region=values.get("phone_region", ""),
         )
-        body = SuppressionImportCreateOutputSerializer(record).data | {"duplicate": not created}
+        record.duplicate = not created
+        body = dict(SuppressionImportCreateOutputSerializer(record).data)
         if not created:
             body["message"] = _("This file was already imported (on %(date)s); nothing was done.") % {
                 "date": record.created_at.date().isoformat()
