@@ -198,6 +198,7 @@ def _stage(stored, layout: Layout, record: SuppressionImport, report, cursor, pr
                 rejected += 1
                 writer.writerow([line, _(digest), value[:500]])
             if read % PROGRESS_EVERY == 0:
+                staging.pause()  # the connection must leave COPY to run the progress update
                 progress.save(
                     progress=min(READ_SHARE, int(READ_SHARE * counting.bytes_read / size)),
                     rows_read=read,

@@ -42,7 +42,10 @@ class SuppressionEntry(models.Model):
     source = models.CharField(_("source"), max_length=200, blank=True, help_text=_("Where the entry came from."))
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     created_by = models.CharField(_("created by"), max_length=100, blank=True, editable=False)
-    note = models.TextField(_("note"), blank=True, help_text=_("Why, in the words of whoever added it."))
+    # A database default too: bulk SQL that predates the column (and other apps' SQL) need not name it.
+    note = models.TextField(
+        _("note"), blank=True, default="", db_default="", help_text=_("Why, in the words of whoever added it.")
+    )
 
     class Meta:
         verbose_name = _("suppression entry")

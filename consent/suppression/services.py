@@ -95,7 +95,11 @@ _COPY_TRAILER = b"\xff\xff"
 
 class StagingWriter:
     """COPY … FROM STDIN (FORMAT BINARY) of 32-byte digests, written as raw binary rows:
-    a few hundred kilobytes per write, no per-row Python call into psycopg."""
+    a few hundred kilobytes per write, no per-row Python call into psycopg.
+
+    `pause()` ends the COPY in progress (the next write starts another): a connection
+    that is copying can run nothing else, and the import updates its progress row
+    between copies."""
 
     CHUNK_ROWS = 8192
 
@@ -106,12 +110,14 @@ class StagingWriter:
         self.rows = 0
 
     def __enter__(self) -> "StagingWriter":
+        return self
+
+    def _open(self) -> None:
         raw = self._cursor.connection  # the psycopg connection under Django's wrapper
         self._pg_cursor = raw.cursor()
         self._copy_cm = self._pg_cursor.copy(f"COPY {STAGING_TABLE} (digest) FROM STDIN (FORMAT BINARY)")
         self._copy = self._copy_cm.__enter__()
         self._copy.write(_COPY_HEADER)
-        return self
 
     def write(self, digest: bytes) -> None:
         self._pending.append(digest)
@@ -120,16 +126,29 @@ class StagingWriter:
 
     def _flush(self) -> None:
         if self._pending:
+            if self._copy is None:
+                self._open()
             self._copy.write(_COPY_ROW_PREFIX + _COPY_ROW_PREFIX.join(self._pending))
             self.rows += len(self._pending)
             self._pending = []
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def _close(self, exc_type=None, exc=None, tb=None) -> None:
+        if self._copy is None:
+            return
         if exc_type is None:
-            self._flush()
             self._copy.write(_COPY_TRAILER)
         self._copy_cm.__exit__(exc_type, exc, tb)
         self._pg_cursor.close()
+        self._copy = None
+
+    def pause(self) -> None:
+        self._flush()
+        self._close()
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self._flush()
+        self._close(exc_type, exc, tb)
 
 
 # --------------------------------------------------------------------------- the merge

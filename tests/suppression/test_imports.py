@@ -220,3 +220,21 @@ def test_the_upload_schedules_the_task_after_commit(django_capture_on_commit_cal
             )
     assert created
     delay.assert_called_once_with(record_.pk)
+
+
+def test_a_file_longer_than_a_progress_step_reports_progress_and_finishes(import_file, monkeypatch):
+    import consent.suppression.import_run as import_run
+
+    monkeypatch.setattr(import_run, "PROGRESS_EVERY", 3)
+    saved = []
+    original = import_run._Progress.save
+
+    def spy(self, *, force=False, **fields):
+        saved.append(fields.get("rows_read"))
+        return original(self, force=True, **fields)
+
+    monkeypatch.setattr(import_run._Progress, "save", spy)
+    lines = b"".join(f"p{n}@example.com\n".encode() for n in range(10))
+    result = import_file(b"email\n" + lines)
+    assert (result.status, result.added) == ("done", 10)
+    assert [3, 6, 9] == [n for n in saved if n in (3, 6, 9)]
