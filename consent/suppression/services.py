@@ -161,9 +161,10 @@ SELECT DISTINCT s.id AS subject_id, st.digest
 _MERGE_UNKNOWN_SQL = f"""
 INSERT INTO suppression_suppressionentry
        (identifier_digest, purpose, channel, reason, source, created_at, created_by, note)
-SELECT DISTINCT st.digest, %(purpose)s, %(channel)s, %(reason)s, %(source)s, now(), %(created_by)s, %(note)s
+SELECT st.digest, %(purpose)s, %(channel)s, %(reason)s, %(source)s, now(), %(created_by)s, %(note)s
   FROM {STAGING_TABLE} st
  WHERE NOT EXISTS (SELECT 1 FROM suppression_known k WHERE k.digest = st.digest)
+ ORDER BY st.digest  -- the unique index is (scope, digest): sorted rows fill its pages in order
 ON CONFLICT DO NOTHING
 """
 _KNOWN_BATCH_SQL = """
@@ -216,6 +217,7 @@ def staging_merge(
             cursor.execute("CREATE TEMP TABLE suppression_known (subject_id uuid, digest bytea)")
             known = 0
         with transaction.atomic():
+            cursor.execute(_ASYNC_COMMIT_SQL)
             cursor.execute(_MERGE_UNKNOWN_SQL, params)
             result.added += cursor.rowcount
         if progress:
@@ -230,6 +232,7 @@ def staging_merge(
         after = str(batch[-1][0])
         by_digest = {bytes(digest): subject_id for subject_id, digest in batch}
         with transaction.atomic(), prepared_cursor() as cursor:
+            cursor.execute(_ASYNC_COMMIT_SQL)
             cursor.execute(_MERGE_KNOWN_SQL, {**params, "digests": list(by_digest)})
             new = [by_digest[bytes(row[0])] for row in cursor.fetchall()]
             result.added += len(new)
@@ -243,7 +246,24 @@ def staging_merge(
         done += len(batch)
         if progress:
             progress(done / known)
+    _durable()
     return result
+
+
+# The merge's transactions commit without waiting for their WAL to reach disk (hundreds of
+# commits, a disk flush each, would be most of an import's time). Nothing is reported
+# done before _durable(): one synchronous commit flushes the WAL up to itself, which
+# holds every commit before it. Inside a caller's transaction (a small API call) the
+# setting lasts until that transaction ends, and its own commit is the flush.
+_ASYNC_COMMIT_SQL = "SET LOCAL synchronous_commit = off"
+
+
+def _durable() -> None:
+    if connection.in_atomic_block:
+        return  # the caller's commit is synchronous and flushes everything before it
+    with connection.cursor() as cursor:
+        # txid_current() makes this a transaction with an id, whose commit waits for the flush.
+        cursor.execute("SELECT txid_current()")
 
 
 def suppression_add(
