@@ -32,9 +32,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--record-events", type=int, default=8000, help="events written in the write test (default 8,000)"
     )
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of the 10,000-identifier check")
-    parser.add_argument("--import-lines", type=int, default=1_000_000, help="lines of the suppression import (default 1,000,000)")
-    parser.add_argument("--scrub-lines", type=int, default=1_000_000, help="addresses in the scrubbed list (default 1,000,000)")
-    parser.add_argument("--scrub-entries", type=int, default=5_000_000, help="suppression entries scrubbed against (default 5,000,000)")
+    parser.add_argument(
+        "--import-lines", type=int, default=1_000_000, help="lines of the suppression import (default 1,000,000)"
+    )
+    parser.add_argument(
+        "--scrub-lines", type=int, default=1_000_000, help="addresses in the scrubbed list (default 1,000,000)"
+    )
+    parser.add_argument(
+        "--scrub-entries", type=int, default=5_000_000, help="suppression entries scrubbed against (default 5,000,000)"
+    )
     parser.add_argument("--only-suppression", action="store_true", help="only the suppression figures")
     args = parser.parse_args(argv)
     if args.subjects < 1000:

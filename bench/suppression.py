@@ -262,8 +262,11 @@ def run(*, import_lines: int, scrub_lines: int, scrub_entries: int, subjects: in
                 f"{outcome['seconds']:.1f} s; {outcome['added']:,} added, {outcome['withdrawals']:,} withdrawal events "
                 f"for {len(known):,} known people",
             ),
-            Figure("  ceiling: bare COPY of the file into an unindexed table", f"{ceiling_rate:,.0f} lines/s",
-                   note=f"{ceiling:.2f} s"),  # fmt: skip
+            Figure(
+                "  ceiling: bare COPY of the file into an unindexed table",
+                f"{ceiling_rate:,.0f} lines/s",
+                note=f"{ceiling:.2f} s",
+            ),  # fmt: skip
             Figure(
                 "  import / ceiling",
                 f"{ratio:.0%}",

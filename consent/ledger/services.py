@@ -12,7 +12,7 @@ from consent.accounts.models import Subject
 from consent.accounts.selectors import subject_resolve
 from consent.accounts.services import subject_get_or_create
 from consent.db import prepared_cursor
-from consent.ledger.chain import Evidence, event_hash
+from consent.ledger.chain import Evidence, event_hash, event_hasher
 from consent.ledger.models import ConsentEvent, ConsentState, Purpose
 from consent.ledger.projection import CHOICES_REBUILD_SQL, STATES_REBUILD_SQL
 from consent.ledger.rules import channel_validate
@@ -389,16 +389,16 @@ def consent_record_many(
         cursor.execute(_HEADS_SQL, {"subjects": ids})
         heads = cursor.fetchall()
         occurred_at = timezone.now()
+        hash_of = event_hasher(
+            decision=decision, source=source, actor_type=actor.type, actor_id=actor.id, policy_version_id=None,
+            occurred_at=occurred_at, evidence_digest=evidence_digest,
+        )  # fmt: skip
         for subject_id, erased, head in heads:
             if erased:
                 continue
             prev_hash = head or ConsentEvent.GENESIS_HASH
             for purpose_id, channel in choices:
-                digest = event_hash(
-                    subject_id=subject_id, purpose_id=purpose_id, channel=channel, decision=decision, source=source,
-                    actor_type=actor.type, actor_id=actor.id, policy_version_id=None, occurred_at=occurred_at,
-                    evidence_digest=evidence_digest, prev_hash=prev_hash,
-                )  # fmt: skip
+                digest = hash_of(subject_id=subject_id, purpose_id=purpose_id, channel=channel, prev_hash=prev_hash)
                 rows["subject"].append(subject_id)
                 rows["purpose"].append(purpose_id)
                 rows["channel"].append(channel)

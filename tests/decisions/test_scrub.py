@@ -95,9 +95,7 @@ def test_the_scrub_agrees_with_each_persons_state_and_with_the_check(people, pur
 def test_every_reason_is_exercised(people):
     seen = set()
     for purpose, channel in contact_scopes():
-        result = scrub_addresses(
-            purpose=purpose, channel=channel, addresses=[f"{name}@example.com" for name in people]
-        )
+        result = scrub_addresses(purpose=purpose, channel=channel, addresses=[f"{name}@example.com" for name in people])
         seen |= {reason for reason, count in result.excluded.items() if count}
         seen |= {Reason.GRANTED} if result.deliverable else set()
     assert {Reason.SUPPRESSED, Reason.WITHDRAWN, Reason.NOT_GRANTED, Reason.ERASED, Reason.NO_POLICY_ACCEPTED} <= seen
@@ -132,7 +130,9 @@ def test_a_file_that_is_no_list_is_refused():
 
 
 def test_scrub_api(api_key_client, people):
-    suppression_add(identifiers=["optout@example.com"], channel="phone", reason="import", source="t", actor=Actor.system())
+    suppression_add(
+        identifiers=["optout@example.com"], channel="phone", reason="import", source="t", actor=Actor.system()
+    )
     client = api_key_client("suppression:read")
     response = client.post(
         "/api/v1/suppressions/scrub/",

@@ -37,7 +37,10 @@ def test_headers_for_any_sender(settings, maria):
     assert headers["List-Unsubscribe"].endswith("/>")
     link = unsubscribe_link_parse(path_of(headers).split("/")[2])
     assert (link.subject, link.digest, link.purpose, link.channel) == (
-        maria, email_digest("maria@example.se"), "marketing_own", "email"
+        maria,
+        email_digest("maria@example.se"),
+        "marketing_own",
+        "email",
     )
     assert len(headers["List-Unsubscribe"]) < 200  # compact
 
@@ -53,11 +56,18 @@ def test_rfc8058_one_click_post_without_cookies_suppresses_and_answers_200(maria
     assert bytes(entry.identifier_digest) == bytes(maria.email_digest)
     event = ConsentEvent.objects.filter(subject=maria).latest("id")
     assert (event.purpose_id, event.channel, event.decision, event.source, event.actor_type) == (
-        "marketing_own", "email", "withdrawn", "unsubscribe_link", "subject"
+        "marketing_own",
+        "email",
+        "withdrawn",
+        "unsubscribe_link",
+        "subject",
     )
     assert decision() == (False, Reason.SUPPRESSED)
     # Mail providers may POST twice: nothing more happens.
-    assert client.post(path, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded").status_code == 200
+    assert (
+        client.post(path, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded").status_code
+        == 200
+    )
     assert SuppressionEntry.objects.count() == 1
     assert ConsentEvent.objects.filter(subject=maria, source="unsubscribe_link").count() == 1
 

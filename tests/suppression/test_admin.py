@@ -18,7 +18,9 @@ def superuser_client(client):
 
 
 def test_entries_are_searched_by_address_hashed_first(superuser_client):
-    suppression_add(identifiers=["ann@example.com", "bo@example.org"], reason="import", source="t", actor=Actor.system())
+    suppression_add(
+        identifiers=["ann@example.com", "bo@example.org"], reason="import", source="t", actor=Actor.system()
+    )
     ann = SuppressionEntry.objects.get(identifier_digest=email_digest("ann@example.com"))
     page = superuser_client.get("/admin/suppression/suppressionentry/", {"q": " ANN@example.com"})
     content = page.content.decode()
@@ -41,7 +43,10 @@ def test_representative_takes_a_person_off_from_their_page(client):
     assert response.status_code == 302
     entry = SuppressionEntry.objects.get()
     assert (entry.reason, entry.channel, entry.note, entry.created_by) == (
-        "representative", "email", "Called on 3 May", f"staff:{rep.pk}"
+        "representative",
+        "email",
+        "Called on 3 May",
+        f"staff:{rep.pk}",
     )
     assert ConsentEvent.objects.filter(subject=maria, source="representative", actor_id=str(rep.pk)).count() == 3
 
@@ -112,6 +117,8 @@ def test_the_import_api(api_key_client, media_root, django_capture_on_commit_cal
     assert (detail["status"], detail["rows_read"], detail["added"], detail["rejected"]) == ("done", 2, 1, 1)
     report = reader.get(detail["report_url"])
     assert report.status_code == 200 and b"not an address" in b"".join(report.streaming_content)
-    again = writer.post("/api/v1/suppressions/imports/", {"file": SimpleUploadedFile("l2.csv", data)}, format="multipart")
+    again = writer.post(
+        "/api/v1/suppressions/imports/", {"file": SimpleUploadedFile("l2.csv", data)}, format="multipart"
+    )
     assert again.status_code == 200 and again.json()["duplicate"] is True
     assert reader.get("/api/v1/suppressions/imports/999999/").status_code == 404

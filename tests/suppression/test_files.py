@@ -17,12 +17,12 @@ def addresses(data: bytes, **options) -> list[str]:
 EXPORTS = {
     # Mailchimp audience export (unsubscribed / cleaned): quoted, many columns, dates.
     "mailchimp": (
-        '"Email Address","First Name","Last Name","MEMBER_RATING","OPTIN_TIME","OPTIN_IP","CONFIRM_TIME",'
-        '"UNSUB_TIME","UNSUB_CAMPAIGN_TITLE","UNSUB_REASON","LEID","EUID","NOTES"\n'
-        '"ann@example.com","Ann","Lee",2,"2024-03-01 10:11:12","","2024-03-01 10:12:00","2025-01-02 08:00:00",'
-        '"Spring sale, part 2","No longer interested",12345,"abc123",""\n'
-        '"bo@example.org","Bo","","1","","","","2025-01-03 09:00:00","Newsletter","",12346,"abc124","Said: ""stop"""\n'
-    ).encode(),
+        b'"Email Address","First Name","Last Name","MEMBER_RATING","OPTIN_TIME","OPTIN_IP","CONFIRM_TIME",'
+        b'"UNSUB_TIME","UNSUB_CAMPAIGN_TITLE","UNSUB_REASON","LEID","EUID","NOTES"\n'
+        b'"ann@example.com","Ann","Lee",2,"2024-03-01 10:11:12","","2024-03-01 10:12:00","2025-01-02 08:00:00",'
+        b'"Spring sale, part 2","No longer interested",12345,"abc123",""\n'
+        b'"bo@example.org","Bo","","1","","","","2025-01-03 09:00:00","Newsletter","",12346,"abc124","Said: ""stop"""\n'
+    ),
     # Brevo (Sendinblue) contact export: semicolons, upper-case attribute names.
     "brevo": b"EMAIL;FIRSTNAME;LASTNAME;SMS;EMAIL_BLACKLISTED;ADDED_TIME\nann@example.com;Ann;Lee;+46701234567;Yes;2024-01-05\nbo@example.org;Bo;;;Yes;2024-02-06\n",
     # SendGrid suppression download: email and a Unix time.
@@ -32,7 +32,7 @@ EXPORTS = {
     # Amazon SES account suppression list export.
     "ses": b"EmailAddress,Reason,LastUpdateTime\nann@example.com,BOUNCE,2024-05-01T10:00:00Z\nbo@example.org,COMPLAINT,2024-05-02T11:00:00Z\n",
     # Klaviyo suppressed profiles.
-    "klaviyo": b'Email,Suppression Reason,Suppression Date,Phone Number\nann@example.com,User suppressed,2024-06-01,\nbo@example.org,Hard bounce,2024-06-02,+33612345678\n',
+    "klaviyo": b"Email,Suppression Reason,Suppression Date,Phone Number\nann@example.com,User suppressed,2024-06-01,\nbo@example.org,Hard bounce,2024-06-02,+33612345678\n",
     # HubSpot contacts export.
     "hubspot": b'"Record ID","First Name","Last Name","Email","Marketing contact status","Unsubscribed from all email"\n"101","Ann","Lee","ann@example.com","Non-marketing contact","true"\n"102","Bo","","bo@example.org","Non-marketing contact","true"\n',
     # Mailjet contacts export (tab-separated variant).
@@ -40,11 +40,15 @@ EXPORTS = {
     # Campaign Monitor unsubscribes.
     "campaign_monitor": b'"Email Address","Name","Date Unsubscribed","Unsubscribe Reason"\n"ann@example.com","Ann Lee","1/2/2025 8:00:00 AM","Too many emails"\n"bo@example.org","Bo","1/3/2025 9:00:00 AM",""\n',
     # Excel in a Swedish locale: "CSV (semikolonavgränsad)", Windows-1252, CRLF.
-    "excel_sv": "Förnamn;Efternamn;E-postadress;Ort\r\nÅsa;Ödqvist;ann@example.com;Göteborg\r\nBo;Ärlig;bo@example.org;Malmö\r\n".encode("cp1252"),
+    "excel_sv": "Förnamn;Efternamn;E-postadress;Ort\r\nÅsa;Ödqvist;ann@example.com;Göteborg\r\nBo;Ärlig;bo@example.org;Malmö\r\n".encode(
+        "cp1252"
+    ),
     # Excel in a French locale, with its `sep=` hint line.
-    "excel_fr": "sep=;\r\nPrénom;Nom;Adresse e-mail;Désabonné le\r\nAnn;Lée;ann@example.com;02/01/2025\r\nBo;Bœuf;bo@example.org;03/01/2025\r\n".encode("cp1252"),
+    "excel_fr": "sep=;\r\nPrénom;Nom;Adresse e-mail;Désabonné le\r\nAnn;Lée;ann@example.com;02/01/2025\r\nBo;Bœuf;bo@example.org;03/01/2025\r\n".encode(
+        "cp1252"
+    ),
     # A French CRM: "Courriel".
-    "courriel": "Courriel,Nom\nann@example.com,Ann\nbo@example.org,Bo\n".encode(),
+    "courriel": b"Courriel,Nom\nann@example.com,Ann\nbo@example.org,Bo\n",
 }
 
 

@@ -33,21 +33,29 @@ def test_mixed_good_and_bad_lines_keep_the_good_and_report_each_bad_with_its_lin
         b"ann@example.com,Ann\n"  # line 2
         b"not-an-address,Bo\n"  # line 3
         b",Cy\n"  # line 4: empty
-        b"  Dee@EXAMPLE.com ,Dee\n"  # line 5: canonicalised
-        + b"x" * 320 + b"@example.com,Long\n"  # line 6: too long
+        b"  Dee@EXAMPLE.com ,Dee\n" + b"x" * 320 + b"@example.com,Long\n"  # line 5: canonicalised  # line 6: too long
         b"Eve <eve@example.com>,Eve\n"  # line 7: as mail programs write it
     )
     result = import_file(data)
     assert result.status == SuppressionImport.Status.DONE
     assert (result.rows_read, result.added, result.already_present, result.rejected) == (6, 3, 0, 3)
-    assert digests() == {email_digest("ann@example.com"), email_digest("dee@example.com"), email_digest("eve@example.com")}
+    assert digests() == {
+        email_digest("ann@example.com"),
+        email_digest("dee@example.com"),
+        email_digest("eve@example.com"),
+    }
     assert report_rows(result) == [
         ["3", "not an address", "not-an-address"],
         ["4", "empty", ""],
         ["6", "too long", "x" * 320 + "@example.com"],
     ]
     assert result.progress == 100
-    assert (result.encoding, result.delimiter, result.column_used, result.column_kind) == ("utf-8", ",", "email", "email")
+    assert (result.encoding, result.delimiter, result.column_used, result.column_kind) == (
+        "utf-8",
+        ",",
+        "email",
+        "email",
+    )
 
 
 def test_reimporting_the_same_file_adds_nothing_and_says_so(import_file):

@@ -116,7 +116,10 @@ def test_a_representative_takes_a_person_off_marketing_with_a_note():
     subject_take_off_marketing(subject=maria, channel="phone", note="Asked by phone", user=rep)
     entry = SuppressionEntry.objects.get()
     assert (entry.reason, entry.channel, entry.note, entry.created_by) == (
-        "representative", "phone", "Asked by phone", f"staff:{rep.pk}"
+        "representative",
+        "phone",
+        "Asked by phone",
+        f"staff:{rep.pk}",
     )
     assert set(ConsentEvent.objects.filter(subject=maria).values_list("source", "actor_id", "channel")) == {
         ("representative", str(rep.pk), "phone")
@@ -138,7 +141,11 @@ def test_a_person_without_an_address_is_taken_off_by_ledger_withdrawals():
 def test_api_adds_entries_and_is_idempotent(api_key_client):
     client = api_key_client("suppression:write")
     maria = subject_for("maria@example.se")
-    body = {"identifiers": ["maria@example.se", "+46701234567", "x@example.com"], "channel": "email", "reason": "bounce"}
+    body = {
+        "identifiers": ["maria@example.se", "+46701234567", "x@example.com"],
+        "channel": "email",
+        "reason": "bounce",
+    }
     body["channel"] = None
     response = client.post("/api/v1/suppressions/", body, format="json")
     assert response.status_code == 200, response.content
