@@ -128,6 +128,9 @@ def unsubscribe_page(request: HttpRequest, token: str) -> HttpResponse:
                 "what": scope_label(purpose=link.purpose, channel=link.channel),
                 "done": done,
                 "allowed": allowed,
+                # Off the list by their own (or a representative's) choice, or never on it.
+                "unsubscribed": done == "unsubscribed"
+                or (not done and reason in (Reason.SUPPRESSED, Reason.WITHDRAWN)),
                 "erased": reason == Reason.ERASED,
                 # After an undo the person may still be blocked by another entry (a bounce, a
                 # representative's): say so rather than pretend.

@@ -185,3 +185,11 @@ def test_links_api_names_a_bad_recipient(api_key_client):
         format="json",
     )
     assert response.status_code == 400
+
+
+def test_a_person_never_subscribed_is_not_told_they_unsubscribed():
+    stranger = subject_for("never@example.com")  # no accepted policy: the opt-out default does not apply
+    path = path_of(unsubscribe_headers(purpose="marketing_own", subject=stranger))
+    content = Client().get(path).content.decode()
+    assert "You are not subscribed" in content and "You are unsubscribed" not in content
+    assert 'value="unsubscribe"' in content
