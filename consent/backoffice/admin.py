@@ -286,8 +286,12 @@ class ScrubbingSuppressionEntryAdmin(SuppressionEntryAdmin):
         stored = os.path.join(SCRUB_DIR, name)
         if not default_storage.exists(stored):
             raise Http404(gettext("This scrub result has expired; scrub the list again."))
-        return FileResponse(default_storage.open(stored, "rb"), as_attachment=True, filename="deliverable.csv",
-                            content_type="text/csv; charset=utf-8")  # fmt: skip
+        # The list holds addresses: it is handed out once, then deleted (an open file reads on after its unlink).
+        handle = default_storage.open(stored, "rb")
+        default_storage.delete(stored)
+        return FileResponse(
+            handle, as_attachment=True, filename="deliverable.csv", content_type="text/csv; charset=utf-8"
+        )
 
 
 class _TextOut:

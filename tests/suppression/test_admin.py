@@ -90,6 +90,9 @@ def test_marketing_imports_and_scrubs_but_sees_no_person(client, media_root, dja
     content = scrub.content.decode()
     assert "0 of 2 lines may be contacted" in content
     assert "on a do-not-contact list" in content
+    download = scrub.context["download"]
+    assert b"".join(client.get(download).streaming_content).decode("utf-8-sig") == "email\r\n"
+    assert client.get(download).status_code == 404  # handed out once
 
 
 def test_a_running_import_page_refreshes_itself(superuser_client):
