@@ -1,5 +1,7 @@
-"""Writing to the consent ledger. `consent_record` is the only way an event is made."""
+"""Writing to the consent ledger: `consent_record` (one event) and `consent_record_many` (the same
+choices for up to 1,000 people) are the only ways an event is made."""
 
+import json
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -327,7 +329,8 @@ SELECT count(pg_advisory_xact_lock(hashtextextended(id::text, 0)))
 # Read after the locks: each person's chain head, whether they are erased.
 _HEADS_SQL = """
 SELECT s.id, s.erased_at IS NOT NULL,
-       (SELECT e.hash FROM ledger_consentevent e WHERE e.subject_id = s.id ORDER BY e.id DESC LIMIT 1)
+       (SELECT e.hash FROM ledger_consentevent e WHERE e.subject_id = s.id ORDER BY e.id DESC LIMIT 1),
+       (SELECT cc.choices FROM ledger_currentchoices cc WHERE cc.subject_id = s.id)
   FROM accounts_subject s
  WHERE s.id = ANY(%(subjects)s::uuid[])
 """
@@ -365,7 +368,13 @@ SELECT count(*) FROM event
 
 
 def consent_record_many(
-    *, subject_ids: list, choices: list[tuple[str, str | None]], decision: str, source: str, actor: Actor
+    *,
+    subject_ids: list,
+    choices: list[tuple[str, str | None]],
+    decision: str,
+    source: str,
+    actor: Actor,
+    only_changes: bool = False,
 ) -> int:
     """Append the same choices (purpose, channel) to each person's chain: what consent_record
     does for one event, for up to BULK_LOCK_LIMIT people in one transaction and three
@@ -373,7 +382,8 @@ def consent_record_many(
 
     Same guarantees as consent_record: every writer of a person's chain holds that person's
     advisory lock (taken here in subject-id order), the heads are read under the locks, and
-    each event's hash covers its predecessor's."""
+    each event's hash covers its predecessor's. With `only_changes`, a choice the person's
+    current state already holds (a withdrawal of what they withdrew) is not repeated."""
     if len(subject_ids) > BULK_LOCK_LIMIT:
         raise ValueError(f"At most {BULK_LOCK_LIMIT} people per call, got {len(subject_ids)}.")
     purposes = [purpose_get(code) for code, _channel in choices]
@@ -393,11 +403,17 @@ def consent_record_many(
             decision=decision, source=source, actor_type=actor.type, actor_id=actor.id, policy_version_id=None,
             occurred_at=occurred_at, evidence_digest=evidence_digest,
         )  # fmt: skip
-        for subject_id, erased, head in heads:
+        for subject_id, erased, head, current in heads:
             if erased:
                 continue
             prev_hash = head or ConsentEvent.GENESIS_HASH
             for purpose_id, channel in choices:
+                if only_changes and current:
+                    if isinstance(current, str):  # Django's connections load jsonb as text
+                        current = json.loads(current)
+                    held = current.get(ConsentState.choice_key(purpose_id, channel))
+                    if held and held[0] == decision:
+                        continue
                 digest = hash_of(subject_id=subject_id, purpose_id=purpose_id, channel=channel, prev_hash=prev_hash)
                 rows["subject"].append(subject_id)
                 rows["purpose"].append(purpose_id)

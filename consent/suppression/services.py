@@ -244,6 +244,7 @@ def staging_merge(
                 decision=ConsentEvent.Decision.WITHDRAWN,
                 source=ledger_source,
                 actor=actor,
+                only_changes=True,  # someone who already withdrew is not withdrawn again
             )
         done += len(batch)
         if progress:

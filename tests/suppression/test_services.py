@@ -166,3 +166,12 @@ def test_api_needs_the_write_scope(api_key_client):
         "/api/v1/suppressions/", {"identifiers": ["a@example.com"]}, format="json"
     )
     assert response.status_code == 403
+
+
+def test_a_choice_already_withdrawn_is_not_withdrawn_again():
+    maria = subject_for("maria@example.se")
+    record(maria, "marketing_own", "withdrawn")
+    record(maria, "research", "withdrawn", channel="email")
+    result = suppression_add(identifiers=["maria@example.se"], reason="import", source="t", actor=Actor.system())
+    assert result.withdrawals == 2  # marketing_third_party and research as a whole; marketing_own stood
+    assert ledger_verify(subject=maria).broken is None
