@@ -36,6 +36,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--record-events", type=int, default=8000, help="events written in the write test (default 8,000)"
     )
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of the 10,000-identifier check")
+    parser.add_argument(
+        "--import-lines", type=int, default=1_000_000, help="lines of the suppression import (default 1,000,000)"
+    )
+    parser.add_argument(
+        "--scrub-lines", type=int, default=1_000_000, help="addresses in the scrubbed list (default 1,000,000)"
+    )
+    parser.add_argument(
+        "--scrub-entries", type=int, default=5_000_000, help="suppression entries scrubbed against (default 5,000,000)"
+    )
+    parser.add_argument("--only-suppression", action="store_true", help="only the suppression figures")
     args = parser.parse_args(argv)
     if args.subjects < 1000:
         parser.error("--subjects must be at least 1,000")
@@ -94,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     from django.core.management import call_command
     from django.db import connection
 
-    from bench import check, data, web, write
+    from bench import check, data, suppression, web, write
 
     call_command("migrate", interactive=False, verbosity=0)
     counts, generated_in = data.ensure(subjects=args.subjects, events=args.events, regenerate=args.regenerate)
@@ -110,6 +120,9 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"Data generation: {f'{generated_in:.1f} s' if generated_in is not None else 'reused (--regenerate to rebuild)'}"
     )
+
+    if args.only_suppression:
+        return run_suppression(args, suppression)
 
     print(
         f"\nWrite test: {args.record_events:,} events through consent_record from {WRITE_PROCESSES} processes…",
@@ -135,6 +148,7 @@ def run(args: argparse.Namespace) -> int:
             http = web.HttpResult(None, None, skipped=f"failed: {type(exc).__name__}: {exc}")
 
     report(written, inserted, batch, http)
+    run_suppression(args, suppression)
     load_after = os.getloadavg()
     print(
         f"- machine: {os.cpu_count()} CPUs, load average {load_before[0]:.2f} before the measurements, {load_after[0]:.2f} after"
@@ -142,6 +156,23 @@ def run(args: argparse.Namespace) -> int:
     )
     if explain:
         print("\nEXPLAIN (ANALYZE, BUFFERS) of the decisions query, 10,000 identifiers:\n" + explain)
+    return 0
+
+
+def run_suppression(args: argparse.Namespace, suppression) -> int:
+    print(
+        f"\nSuppression: import of {args.import_lines:,} lines, scrub of {args.scrub_lines:,} against "
+        f"{args.scrub_entries:,} entries…",
+        flush=True,
+    )
+    suppression.report(
+        suppression.run(
+            import_lines=args.import_lines,
+            scrub_lines=args.scrub_lines,
+            scrub_entries=args.scrub_entries,
+            subjects=args.subjects,
+        )
+    )
     return 0
 
 

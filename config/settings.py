@@ -248,6 +248,16 @@ else:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Privacy Office <privacy@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Uploaded files (suppression lists waiting to be imported, reports of rejected lines).
+# Web servers and workers must share it (a volume, or a shared storage backend).
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+MEDIA_URL = "/media/"  # never served: files are handed out by views that check permissions
+# Keep an imported list's file after its import (it holds the addresses; off by default).
+SUPPRESSION_IMPORT_KEEP_FILES = env.bool("SUPPRESSION_IMPORT_KEEP_FILES", default=False)
+# Largest suppression list upload; the import streams, so this bounds disk, not memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+SUPPRESSION_UPLOAD_MAX_BYTES = env.int("SUPPRESSION_UPLOAD_MAX_BYTES", default=2 * 1024**3)
+
 # Links in emails and receipts point here.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 CONTROLLER_NAME = env.str("CONTROLLER_NAME", default="Nordlys Meetings SAS")
@@ -316,6 +326,10 @@ SPECTACULAR_SETTINGS = {
         "ChannelEnum": "consent.ledger.models.Channel",
         "DecisionEnum": "consent.ledger.models.ConsentEvent.Decision",
         "SourceEnum": "consent.ledger.models.ConsentEvent.Source",
+        "SuppressionReasonEnum": "consent.suppression.models.SuppressionEntry.Reason",
+        "SuppressionImportStatusEnum": "consent.suppression.models.SuppressionImport.Status",
+        "DecisionReasonEnum": "consent.decisions.api.REASONS",
+        "PolicyVersionStatusEnum": "consent.policies.models.PolicyVersion.Status",
     },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],

@@ -8,6 +8,7 @@ from config import views
 # Decisions first: the consent check is the busiest URL, and resolving walks the list in order.
 api_v1 = [
     path("", include("consent.decisions.api")),
+    path("", include("consent.suppression.api")),
     path("", include("consent.ledger.api")),
     path("", include("consent.accounts.api")),
     path("", include("consent.policies.api")),
@@ -23,6 +24,7 @@ urlpatterns = [
     # Anything else under /api/ answers in the API's error shape, DEBUG or not.
     re_path(r"^api/", views.not_found),
     path("privacy/", include("consent.policies.urls")),
+    path("", include("consent.decisions.urls")),
     path("", include("consent.portal.urls")),
 ]
 

@@ -72,3 +72,13 @@ def staff_in_role(role: str, **fields):
     user = UserFactory(is_staff=True, **fields)
     user.groups.add(Group.objects.get(name=role))
     return user
+
+
+def ledger_verified(subject=None):
+    """`ledger_verify` after a fresh checkpoint (a ledger with events and none is itself a
+    finding): the chains' hashes and links are all that is checked, plus the state's copies."""
+    from consent.ledger.chain import ledger_verify
+    from consent.ledger.services import ledger_checkpoint_take
+
+    ledger_checkpoint_take()
+    return ledger_verify(subject=subject)

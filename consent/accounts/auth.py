@@ -66,8 +66,8 @@ def _api_key_for(key: str) -> ApiKey | None:
 SCOPE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     ApiScope.CONSENT_READ: ("ledger.view_consentevent", "ledger.view_consentstate"),
     ApiScope.CONSENT_WRITE: ("ledger.add_consentevent",),
-    ApiScope.SUPPRESSION_READ: ("suppression.view_suppressionentry",),
-    ApiScope.SUPPRESSION_WRITE: ("suppression.add_suppressionentry",),
+    ApiScope.SUPPRESSION_READ: ("suppression.view_suppressionentry", "suppression.view_suppressionimport"),
+    ApiScope.SUPPRESSION_WRITE: ("suppression.add_suppressionentry", "suppression.add_suppressionimport"),
     ApiScope.REQUESTS_WRITE: ("requests_app.change_subjectrequest",),
 }
 

@@ -85,6 +85,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "suppression.view_suppressionentry",
         "suppression.add_suppressionentry",
         "suppression.view_suppressionimport",
+        "suppression.add_suppressionimport",
+        "suppression.scrub_list",
         "requests_app.view_subjectrequest",
         "requests_app.add_subjectrequest",
         "requests_app.change_subjectrequest",
@@ -96,13 +98,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "requests_app.view_disclosure",
         "requests_app.add_disclosure",
     ],
-    # Suppression lists and aggregate figures; never one person's profile or ledger.
+    # Imports and scrubs: lists in, lists out; never a person's profile or consent record.
     MARKETING: [
         "ledger.view_purpose",
         "suppression.view_suppressionentry",
         "suppression.add_suppressionentry",
         "suppression.view_suppressionimport",
         "suppression.add_suppressionimport",
+        "suppression.scrub_list",
     ],
     # Reads everything a privacy officer can, changes nothing, downloads no export. TOTP secrets
     # and backup codes are never shown in the admin (OTP_ADMIN_HIDE_SENSITIVE_DATA).

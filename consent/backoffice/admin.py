@@ -1,22 +1,54 @@
-"""The back office's pages about one person, which draw on every app below this one."""
+"""The back office's pages about one person, which draw on every app below this one, and
+the campaign-list scrub (which needs the decision rule)."""
+
+import os
+import secrets
+import tempfile
+import time
 
 from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
 from axes.models import AccessAttempt
-from django.contrib import admin
-from django.urls import reverse
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from consent.accounts.admin import EmailDigestSearchMixin, PersonDataAdminMixin
 from consent.accounts.models import DataAccess, Subject
 from consent.decisions.rules import Reason, consent_state
+from consent.decisions.scrub import DUPLICATE, INVALID, scrub_file
+from consent.ledger.models import Channel, Purpose
 from consent.ledger.selectors import consent_history
+from consent.suppression.admin import SuppressionEntryAdmin
+from consent.suppression.files import RefusedFile
+from consent.suppression.models import SuppressionEntry
+from consent.suppression.services import subject_take_off_marketing
+
+
+class TakeOffMarketingForm(forms.Form):
+    channel = forms.ChoiceField(
+        label=_("Channels"), required=False, choices=[("", _("All channels")), *Channel.choices]
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        max_length=2000,
+        help_text=_("Why, e.g. “Asked by phone on 3 May to receive no marketing.” Kept with the entry."),
+    )
 
 
 @admin.register(Subject)
 class SubjectAdmin(PersonDataAdminMixin, EmailDigestSearchMixin, admin.ModelAdmin):
     data_access_kind = DataAccess.Kind.SUBJECT
     subject_field = "pk"
+    change_form_template = "admin/accounts/subject/change_form.html"
+    actions = ["take_off_marketing"]
     list_display = ("id", "user", "external_id", "created_at", "erased_at")
     list_select_related = ("user",)
     raw_id_fields = ("user",)
@@ -92,6 +124,204 @@ class SubjectAdmin(PersonDataAdminMixin, EmailDigestSearchMixin, admin.ModelAdmi
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    # ----------------------------------------------------------------- take off marketing lists
+    def has_take_off_marketing_permission(self, request) -> bool:
+        return request.user.has_perms(["suppression.add_suppressionentry", "ledger.add_consentevent"])
+
+    @admin.action(description=_("Take off marketing lists"), permissions=["take_off_marketing"])
+    def take_off_marketing(self, request, queryset):
+        """Asks for the channels and a note, then takes each selected person off."""
+        form = TakeOffMarketingForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            done = 0
+            for subject in queryset.order_by("pk"):
+                if self._take_off(request, subject, form.cleaned_data):
+                    done += 1
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d person taken off marketing lists.", "%(count)d people taken off marketing lists.", done
+                )
+                % {"count": done},
+            )
+            return None
+        return self._take_off_page(
+            request, form, subjects=list(queryset[:100]), selected=queryset.values_list("pk", flat=True)
+        )
+
+    def take_off_marketing_view(self, request, object_id):
+        if not self.has_take_off_marketing_permission(request):
+            raise PermissionDenied
+        subject = self.get_object(request, object_id)
+        if subject is None:
+            raise Http404(gettext("No such subject."))
+        form = TakeOffMarketingForm(request.POST or None)
+        if request.method == "POST" and form.is_valid() and self._take_off(request, subject, form.cleaned_data):
+            self.message_user(request, gettext("Taken off marketing lists."))
+            return HttpResponseRedirect(reverse("admin:accounts_subject_change", args=[subject.pk]))
+        return self._take_off_page(request, form, subjects=[subject], selected=None)
+
+    def _take_off(self, request, subject: Subject, data: dict) -> bool:
+        try:
+            subject_take_off_marketing(
+                subject=subject, channel=data["channel"] or None, note=data["note"], user=request.user
+            )
+        except ValidationError as exc:
+            self.message_user(request, f"{subject.pk}: {' '.join(exc.messages)}", messages.ERROR)
+            return False
+        return True
+
+    def _take_off_page(self, request, form, *, subjects, selected):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Take off marketing lists"),
+            "form": form,
+            "subjects": subjects,
+            "selected": selected,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/accounts/subject/take_off_marketing.html", context)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/take-off-marketing/",
+                self.admin_site.admin_view(self.take_off_marketing_view),
+                name="accounts_subject_take_off_marketing",
+            ),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        context["can_take_off_marketing"] = self.has_take_off_marketing_permission(request)
+        return super().render_change_form(request, context, *args, **kwargs)
+
+
+# ---------------------------------------------------------------------------- campaign-list scrub
+class ScrubForm(forms.Form):
+    file = forms.FileField(label=_("Campaign list"), help_text=_("CSV or tab-separated text, any encoding."))
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=Purpose.Code.choices, initial=Purpose.Code.MARKETING_OWN)
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.EMAIL)
+    column_name = forms.CharField(
+        label=_("Address column"),
+        required=False,
+        max_length=200,
+        help_text=_("Leave empty to find it automatically."),
+    )
+
+
+SCRUB_DIR = "scrubs"
+SCRUB_KEEP_SECONDS = 24 * 3600
+
+
+def _scrub_labels() -> dict:
+    return {**Reason.LABELS, INVALID: _("not an address"), DUPLICATE: _("listed twice")}
+
+
+admin.site.unregister(SuppressionEntry)
+
+
+@admin.register(SuppressionEntry)
+class ScrubbingSuppressionEntryAdmin(SuppressionEntryAdmin):
+    """The entries, plus the scrub page (a link above the list)."""
+
+    change_list_template = "admin/suppression/suppressionentry/change_list.html"
+
+    def get_urls(self):
+        return [
+            path("scrub/", self.admin_site.admin_view(self.scrub_view), name="suppression_scrub"),
+            path(
+                "scrub/<str:name>/", self.admin_site.admin_view(self.scrub_download), name="suppression_scrub_download"
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"can_scrub": request.user.has_perm("suppression.scrub_list")}
+        return super().changelist_view(request, {**(extra_context or {}), **extra})
+
+    def scrub_view(self, request):
+        if not request.user.has_perm("suppression.scrub_list"):
+            raise PermissionDenied
+        form = ScrubForm(request.POST or None, request.FILES or None)
+        result = download = None
+        if request.method == "POST" and form.is_valid():
+            _scrub_files_expire()
+            name = f"{secrets.token_urlsafe(16)}.csv"
+            try:
+                with tempfile.TemporaryFile("w+b") as output:
+                    text = _TextOut(output)
+                    text.write("\ufeff")  # a BOM: Excel then reads the UTF-8 right
+                    result = scrub_file(
+                        purpose=form.cleaned_data["purpose"],
+                        channel=form.cleaned_data["channel"],
+                        source=form.cleaned_data["file"],
+                        output=text,
+                        column_name=form.cleaned_data["column_name"],
+                    )
+                    output.seek(0)
+                    default_storage.save(os.path.join(SCRUB_DIR, name), output)
+                download = reverse("admin:suppression_scrub_download", args=[name])
+            except RefusedFile as exc:
+                form.add_error("file", str(exc))
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+        labels = _scrub_labels()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Scrub a campaign list"),
+            "form": form,
+            "result": result,
+            "excluded": [
+                (labels.get(reason, reason), count)
+                for reason, count in (result.excluded.items() if result else [])
+                if count
+            ],
+            "download": download,
+        }
+        return TemplateResponse(request, "admin/suppression/suppressionentry/scrub.html", context)
+
+    def scrub_download(self, request, name):
+        if not request.user.has_perm("suppression.scrub_list"):
+            raise PermissionDenied
+        if not name.endswith(".csv") or os.path.basename(name) != name:
+            raise Http404
+        stored = os.path.join(SCRUB_DIR, name)
+        if not default_storage.exists(stored):
+            raise Http404(gettext("This scrub result has expired; scrub the list again."))
+        # The list holds addresses: it is handed out once, then deleted (an open file reads on after its unlink).
+        handle = default_storage.open(stored, "rb")
+        default_storage.delete(stored)
+        return FileResponse(
+            handle, as_attachment=True, filename="deliverable.csv", content_type="text/csv; charset=utf-8"
+        )
+
+
+class _TextOut:
+    """A UTF-8 text writer over a binary temporary file, for csv.writer."""
+
+    def __init__(self, binary):
+        self._binary = binary
+
+    def write(self, text: str) -> int:
+        return self._binary.write(text.encode("utf-8"))
+
+
+def _scrub_files_expire() -> None:
+    """Scrub results are downloaded once, soon: remove those older than a day."""
+    try:
+        _dirs, files = default_storage.listdir(SCRUB_DIR)
+    except FileNotFoundError:
+        return
+    limit = time.time() - SCRUB_KEEP_SECONDS
+    for name in files:
+        stored = os.path.join(SCRUB_DIR, name)
+        if default_storage.get_modified_time(stored).timestamp() < limit:
+            default_storage.delete(stored)
 
 
 # django-axes offers its clean-up action to anyone who may see the lockouts; here it needs

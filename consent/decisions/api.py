@@ -1,7 +1,9 @@
-"""Decisions over HTTP: may we contact these people (the check), and one person's state per purpose."""
+"""Decisions over HTTP: may we contact these people (the check, a scrub, unsubscribe links), and one
+person's state per purpose."""
 
 from datetime import UTC, datetime, time
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.urls import path
@@ -20,6 +22,8 @@ from consent.accounts.selectors import IDENTIFIER_BATCH_LIMIT
 from consent.accounts.services import data_access_record
 from consent.api.errors import ERRORS
 from consent.decisions.rules import Reason, consent_decisions, consent_state
+from consent.decisions.scrub import DUPLICATE, INVALID, scrub_addresses
+from consent.decisions.unsubscribe import unsubscribe_links
 from consent.ledger.models import Channel, ConsentEvent, Purpose
 
 REASONS = list(Reason.LABELS)
@@ -219,4 +223,117 @@ class SubjectConsentStateApi(APIView):
 urlpatterns = [
     path("consents/check/", ConsentCheckApi.as_view(), name="consent-check"),
     path("subjects/<str:subject_id>/consents/", SubjectConsentStateApi.as_view(), name="subject-consents"),
+]
+
+
+# ---------------------------------------------------------------------------- scrub
+SCRUB_EXCLUSIONS = [*REASONS, INVALID, DUPLICATE]
+
+
+class SuppressionScrubInputSerializer(serializers.Serializer):
+    purpose = serializers.ChoiceField(choices=Purpose.Code.choices)
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    addresses = serializers.ListField(
+        child=serializers.CharField(max_length=320, allow_blank=True, trim_whitespace=False),
+        allow_empty=False,
+        max_length=IDENTIFIER_BATCH_LIMIT,
+        help_text="Email addresses, or SHA-256 hashes of canonical (lower-cased) addresses.",
+    )
+
+
+class SuppressionScrubOutputSerializer(serializers.Serializer):
+    purpose = serializers.CharField()
+    channel = serializers.CharField()
+    received = serializers.IntegerField()
+    deliverable_count = serializers.IntegerField()
+    excluded = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Addresses left out, per reason: " + ", ".join(f"`{r}`" for r in SCRUB_EXCLUSIONS) + ".",
+    )
+    deliverable = serializers.ListField(child=serializers.CharField(), help_text="As sent, in order, each once.")
+
+
+class SuppressionScrubApi(APIView):
+    required_scopes = "suppression:read"
+
+    @extend_schema(
+        summary="Scrub a campaign list: the addresses this purpose may contact on this channel",
+        description=(
+            f"Up to {IDENTIFIER_BATCH_LIMIT:,} addresses. The same decision as the consent check (suppression, "
+            "ledger state, erasure), applied set-based. Files of any size: the admin's scrub page."
+        ),
+        request=SuppressionScrubInputSerializer,
+        responses={200: SuppressionScrubOutputSerializer, **ERRORS},
+    )
+    def post(self, request):
+        data = SuppressionScrubInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        result = scrub_addresses(purpose=values["purpose"], channel=values["channel"], addresses=values["addresses"])
+        return Response(
+            SuppressionScrubOutputSerializer(
+                {
+                    "purpose": result.purpose,
+                    "channel": result.channel,
+                    "received": result.rows,
+                    "deliverable_count": result.deliverable,
+                    "excluded": result.excluded,
+                    "deliverable": result.addresses,
+                }
+            ).data
+        )
+
+
+# ---------------------------------------------------------------------------- unsubscribe links
+class UnsubscribeRecipientSerializer(serializers.Serializer):
+    email = serializers.CharField(max_length=320)
+    purpose = serializers.ChoiceField(
+        choices=Purpose.Code.choices,
+        help_text="The purpose the mail is sent for; the link unsubscribes from it.",
+    )
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.EMAIL)
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES, required=False, allow_blank=True, help_text="Of the unsubscribe page."
+    )
+
+
+class UnsubscribeLinksInputSerializer(serializers.Serializer):
+    recipients = UnsubscribeRecipientSerializer(many=True, allow_empty=False, max_length=IDENTIFIER_BATCH_LIMIT)
+
+
+class UnsubscribeLinkSerializer(serializers.Serializer):
+    email = serializers.CharField(help_text="As sent.")
+    list_unsubscribe = serializers.CharField(help_text="The `List-Unsubscribe` header's value.")
+    list_unsubscribe_post = serializers.CharField(help_text="The `List-Unsubscribe-Post` header's value.")
+    allowed = serializers.BooleanField(help_text="Whether the purpose may mail this person now (the check's answer).")
+    reason = serializers.ChoiceField(choices=REASONS)
+
+
+class UnsubscribeLinksOutputSerializer(serializers.Serializer):
+    results = UnsubscribeLinkSerializer(many=True, help_text="In the order of the recipients sent.")
+
+
+class UnsubscribeLinksApi(APIView):
+    required_scopes = "suppression:read"
+
+    @extend_schema(
+        summary="List-Unsubscribe headers for mail another platform sends for us",
+        description=(
+            f"Up to {IDENTIFIER_BATCH_LIMIT:,} recipients. Each gets the RFC 2369 `List-Unsubscribe` URL (a signed "
+            "token for this person and scope) and the RFC 8058 `List-Unsubscribe-Post` value, with the consent "
+            "check's answer: send only where `allowed` is true."
+        ),
+        request=UnsubscribeLinksInputSerializer,
+        responses={200: UnsubscribeLinksOutputSerializer, **ERRORS},
+    )
+    def post(self, request):
+        data = UnsubscribeLinksInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        links = unsubscribe_links(recipients=data.validated_data["recipients"])
+        return Response(UnsubscribeLinksOutputSerializer({"results": links}).data)
+
+
+urlpatterns += [
+    path("suppressions/scrub/", SuppressionScrubApi.as_view(), name="suppression-scrub"),
+    path("unsubscribe-links/", UnsubscribeLinksApi.as_view(), name="unsubscribe-links"),
 ]

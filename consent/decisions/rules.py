@@ -223,3 +223,99 @@ def consent_decisions(*, purpose: str, channel: str | None, identifiers: list[st
             )
         decisions[ordinal - 1] = Decision(identifiers[ordinal - 1], subject_id, *outcome)
     return decisions
+
+
+def contact_decision(
+    *, purpose: str, channel: str | None, digest: bytes | None = None, subject_id: uuid.UUID | None = None
+) -> tuple[bool, str]:
+    """consent_decisions for one person named by digest or subject id (an unsubscribe link's)."""
+    purpose_obj = purpose_get(purpose)
+    with prepared_cursor() as cursor:
+        cursor.execute(DECISIONS_SQL, decisions_query_params(purpose_obj, channel or None, [digest], [subject_id]))
+        _ordinal, _subject_id, erased, suppressed, explicit, accepted = cursor.fetchone()
+    return decide(
+        purpose=purpose_obj, explicit=explicit, suppressed=suppressed, erased=erased, policy_accepted=accepted
+    )
+
+
+# --- a whole list, one purpose and channel: facts read in SQL, set-based ------------------
+
+# The scrub's twin of DECISIONS_SQL for lists of millions: the same facts per address, read
+# by joins over a temporary table `scrub_list (ord, digest)` instead of probes per array
+# element, and kept in `scrub_facts` so that counts and the deliverable rows are read from
+# it without computing them twice. An address listed twice is decided once, at its first line.
+SCRUB_FACTS_SQL = """
+CREATE TEMP TABLE scrub_facts AS
+SELECT l.ord,
+       COALESCE(s.erased_at IS NOT NULL, false) AS erased,
+       %(contact)s AND EXISTS (
+            SELECT 1 FROM suppression_suppressionentry se
+             WHERE se.identifier_digest = l.digest
+               AND (se.purpose IS NULL OR se.purpose = %(purpose)s)
+               AND (se.channel IS NULL OR se.channel = %(channel)s)) AS suppressed,
+       COALESCE(CASE WHEN c.channel_choice IS NULL THEN c.whole_choice ->> 0
+                     WHEN c.whole_choice IS NULL
+                       OR (c.channel_choice ->> 1)::bigint > (c.whole_choice ->> 1)::bigint THEN c.channel_choice ->> 0
+                     ELSE c.whole_choice ->> 0 END, '') AS explicit,
+       COALESCE(c.accepted_choice ->> 0 = 'granted', false) AS accepted
+  FROM (SELECT DISTINCT ON (digest) ord, digest FROM scrub_list ORDER BY digest, ord) l
+  LEFT JOIN accounts_subject s ON s.email_digest = l.digest
+  LEFT JOIN ledger_currentchoices cc ON cc.subject_id = s.id
+  CROSS JOIN LATERAL (
+        SELECT cc.choices -> %(whole_key)s AS whole_choice,
+               cc.choices -> %(channel_key)s AS channel_choice,
+               cc.choices -> %(accepted_key)s AS accepted_choice
+  ) c
+"""
+SCRUB_GROUPS_SQL = """
+SELECT erased, suppressed, explicit, accepted, count(*) FROM scrub_facts GROUP BY 1, 2, 3, 4
+"""
+# The deliverable lines: the list anti-joined with everything excluded, as the facts say.
+SCRUB_DELIVERABLE_SQL = """
+SELECT f.ord FROM scrub_facts f
+  JOIN unnest(%(erased)s::bool[], %(suppressed)s::bool[], %(explicit)s::text[], %(accepted)s::bool[])
+       AS ok(erased, suppressed, explicit, accepted)
+    ON f.erased = ok.erased AND f.suppressed = ok.suppressed AND f.explicit = ok.explicit AND f.accepted = ok.accepted
+ ORDER BY f.ord
+"""
+
+
+@dataclass
+class ScrubOutcome:
+    listed: int  # distinct addresses decided
+    allowed: int
+    excluded: dict  # reason -> count
+    # (erased, suppressed, explicit, accepted) combinations decided "allowed"
+    allowed_facts: list = field(default_factory=list)
+
+
+def scrub_decide(*, purpose: Purpose, channel: str | None, cursor) -> ScrubOutcome:
+    """Decide every address in the session's `scrub_list` with `decide`: facts in SQL, the
+    rule applied once per distinct combination of facts (a handful, however long the list)."""
+    params = decisions_query_params(purpose, channel, [], [])
+    params.pop("digests"), params.pop("subject_ids")
+    cursor.execute("DROP TABLE IF EXISTS scrub_facts")
+    cursor.execute(SCRUB_FACTS_SQL, params)
+    cursor.execute(SCRUB_GROUPS_SQL)
+    outcome = ScrubOutcome(listed=0, allowed=0, excluded={})
+    for erased, suppressed, explicit, accepted, count in cursor.fetchall():
+        allowed, reason = decide(
+            purpose=purpose, explicit=explicit or None, suppressed=suppressed, erased=erased, policy_accepted=accepted
+        )
+        outcome.listed += count
+        if allowed:
+            outcome.allowed += count
+            outcome.allowed_facts.append((erased, suppressed, explicit, accepted))
+        else:
+            outcome.excluded[reason] = outcome.excluded.get(reason, 0) + count
+    return outcome
+
+
+def scrub_deliverable_params(outcome: ScrubOutcome) -> dict:
+    facts = outcome.allowed_facts or [(None, None, None, None)]
+    return {
+        "erased": [f[0] for f in facts],
+        "suppressed": [f[1] for f in facts],
+        "explicit": [f[2] for f in facts],
+        "accepted": [f[3] for f in facts],
+    }

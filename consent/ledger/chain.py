@@ -275,3 +275,22 @@ def state_drift(subject: Subject | None) -> str | None:
     if row:
         return f"subject {row[0]}: its CurrentChoices row differs from its ConsentState rows"
     return None
+
+
+def event_hasher(
+    *, decision: str, source: str, actor_type: str, actor_id: str, policy_version_id: int | None,
+    occurred_at: datetime, evidence_digest: str,
+):  # fmt: skip
+    """event_hash for many events that share everything but subject, purpose, channel and
+    predecessor (a bulk withdrawal): the shared middle of the payload serialised once.
+    Gives the same hashes as event_hash (tests/ledger/test_chain_bulk.py)."""
+    shared = canonical_json(
+        [decision, source, actor_type, actor_id, policy_version_id,
+         occurred_at.astimezone(UTC).isoformat(timespec="microseconds"), evidence_digest]
+    )[1:-1]  # fmt: skip
+
+    def hash_of(*, subject_id, purpose_id: str, channel: str | None, prev_hash: str) -> str:
+        head = canonical_json([str(subject_id), purpose_id, channel])[:-1]
+        return hashlib.sha256(head + b"," + shared + b',"' + prev_hash.encode() + b'"]').hexdigest()
+
+    return hash_of

@@ -21,9 +21,11 @@ from consent.accounts.models import User
 from consent.accounts.roles import AUDITOR, MARKETING, PRIVACY_OFFICER, REPRESENTATIVE, ROLE_PERMISSIONS
 from consent.accounts.services import api_key_create, data_access_record
 from consent.ledger.models import EvidenceErasure
-from consent.ledger.services import consent_evidence_erase, ledger_checkpoint_take
+from consent.ledger.services import Actor, consent_evidence_erase, ledger_checkpoint_take
 from consent.policies.models import PolicyDocument, PolicyVersion
 from consent.policies.services import policy_version_create
+from consent.suppression.models import SuppressionEntry, SuppressionImport
+from consent.suppression.services import suppression_add
 from tests.factories import UserFactory, record, staff_in_role, staff_login
 
 pytestmark = pytest.mark.django_db
@@ -50,11 +52,14 @@ EXPECTED: dict[str, dict[str, str]] = {
     "ledger.consentevent": {REP: "v", PO: "v", AUD: "v"},  # the ledger is read-only for everyone
     "ledger.ledgercheckpoint": {PO: "v", AUD: "v"},  # integrity proofs: no personal data
     "ledger.evidenceerasure": {PO: "v", AUD: "v"},
+    "suppression.suppressionentry": {REP: "v", PO: "v", MKT: "v", AUD: "v"},  # added by services only
+    "suppression.suppressionimport": {PO: "va", MKT: "va", AUD: "v"},
 }
 # Admin actions on each list, beyond "delete selected" (offered exactly with d above).
 EXPECTED_ACTIONS: dict[str, dict[str, set[str]]] = {
     "policies.policyversion": {PO: {"publish_selected"}},
     "axes.accessattempt": {PO: {"cleanup_expired_attempts"}},
+    "accounts.subject": {REP: {"take_off_marketing"}, PO: {"take_off_marketing"}},
 }
 # Lists where bulk deletion is never offered, even with the permission.
 NO_BULK_DELETE = {"policies.policyversion"}
@@ -89,6 +94,8 @@ def objects() -> dict[str, object]:
     erased.erased_at = timezone.now()
     erased.save(update_fields=["erased_at"])
     consent_evidence_erase(subject=erased)
+    suppression_add(identifiers=["gone@example.com"], reason="complaint", source="test", actor=Actor.system())
+    entry = SuppressionEntry.objects.get()
     return {
         "auth.group": Group.objects.get(name=REPRESENTATIVE),
         "axes.accessattempt": attempt,
@@ -106,6 +113,10 @@ def objects() -> dict[str, object]:
         "ledger.consentevent": event,
         "ledger.ledgercheckpoint": ledger_checkpoint_take(),
         "ledger.evidenceerasure": EvidenceErasure.objects.get(),
+        "suppression.suppressionentry": entry,
+        "suppression.suppressionimport": SuppressionImport.objects.create(
+            file_name="list.csv", file_size=10, sha256="0" * 64, created_by="test", reason="import"
+        ),
     }
 
 
@@ -276,8 +287,8 @@ SCOPE_MATRIX = {
     # scope: roles whose verified session may use it (requests:write waits for requests_app's models)
     "consent:read": {REP, PO, AUD},
     "consent:write": {REP, PO},
-    "suppression:read": {REP, PO, MKT, AUD},
-    "suppression:write": {REP, PO, MKT},
+    "suppression:read": {PO, MKT, AUD},  # lists and imports: not a representative's work
+    "suppression:write": {PO, MKT},
 }
 
 

@@ -1,0 +1,455 @@
+"""Writing suppression entries: one address, ten thousand, or a file of millions, all through
+one set-based merge that also writes the withdrawals in known people's ledgers.
+
+The merge: digests go into a temporary staging table (COPY for files, an array for API
+calls); digests of people the platform knows (and has not erased) are split off; the rest
+are merged in one `INSERT … ON CONFLICT DO NOTHING`; known people are merged in batches of
+BULK_LOCK_LIMIT, each batch one transaction holding their ledger locks, so an entry and its
+withdrawal events are written together or not at all, and a retry finishes what a crash left."""
+# ruff: noqa: S608 - the SQL is composed of this module's table-name constants only; values are bound.
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from consent.accounts.identity import InvalidIdentifier, digest_from_sha256, email_digest, phone_digest
+from consent.accounts.models import Subject
+from consent.db import prepared_cursor
+from consent.ledger.models import ConsentEvent
+from consent.ledger.services import BULK_LOCK_LIMIT, Actor, consent_record, consent_record_many
+from consent.suppression.models import SuppressionEntry
+from consent.suppression.scopes import scope_choices, scope_validate
+
+STAGING_TABLE = "suppression_staging"
+
+# Which ledger source records a suppression of each reason.
+_LEDGER_SOURCE = {
+    SuppressionEntry.Reason.UNSUBSCRIBE_LINK: ConsentEvent.Source.UNSUBSCRIBE_LINK,
+    SuppressionEntry.Reason.REPRESENTATIVE: ConsentEvent.Source.REPRESENTATIVE,
+    SuppressionEntry.Reason.IMPORT: ConsentEvent.Source.IMPORT,
+    SuppressionEntry.Reason.BOUNCE: ConsentEvent.Source.IMPORT,
+    SuppressionEntry.Reason.COMPLAINT: ConsentEvent.Source.IMPORT,
+    SuppressionEntry.Reason.LEGAL: ConsentEvent.Source.IMPORT,
+    SuppressionEntry.Reason.ERASURE: ConsentEvent.Source.ERASURE,
+}
+
+
+@dataclass
+class MergeResult:
+    valid: int = 0  # digests staged, duplicates included
+    added: int = 0  # new entries
+    withdrawals: int = 0  # ledger events written
+
+    @property
+    def already_present(self) -> int:
+        return self.valid - self.added
+
+
+def actor_label(actor: Actor) -> str:
+    """How an entry's `created_by` names who added it."""
+    return f"{actor.type}:{actor.id}" if actor.id else actor.type
+
+
+def ledger_source(reason: str, *, api: bool = False) -> str:
+    if api and reason not in (SuppressionEntry.Reason.UNSUBSCRIBE_LINK, SuppressionEntry.Reason.REPRESENTATIVE):
+        return ConsentEvent.Source.API
+    return _LEDGER_SOURCE[reason]
+
+
+def identifier_digest(raw: str, *, region: str | None = None) -> bytes:
+    """The digest of an email address, an E.164 (or, with a region, national) phone number,
+    or a SHA-256 of a canonical address. Raises InvalidIdentifier."""
+    value = (raw or "").strip()
+    if "@" in value:
+        return email_digest(value)
+    if len(value) == 64:
+        try:
+            return digest_from_sha256(value)
+        except InvalidIdentifier:
+            pass
+    if value and (value[0] == "+" or region) and any(ch.isdigit() for ch in value):
+        return phone_digest(value, region=region)
+    raise InvalidIdentifier(_("Expected an email address, a phone number in international format or a SHA-256 hash."))
+
+
+# --------------------------------------------------------------------------- staging
+def staging_create(cursor) -> None:
+    cursor.execute(f"DROP TABLE IF EXISTS {STAGING_TABLE}")
+    # No index, no constraint, no WAL: the fastest place for COPY to write.
+    cursor.execute(f"CREATE TEMP TABLE {STAGING_TABLE} (digest bytea NOT NULL)")
+
+
+def staging_drop(cursor) -> None:
+    cursor.execute(f"DROP TABLE IF EXISTS {STAGING_TABLE}")
+    cursor.execute("DROP TABLE IF EXISTS suppression_known")
+
+
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
+_COPY_ROW_PREFIX = b"\x00\x01\x00\x00\x00\x20"  # one field of 32 bytes
+_COPY_TRAILER = b"\xff\xff"
+
+
+class StagingWriter:
+    """COPY … FROM STDIN (FORMAT BINARY) of 32-byte digests, written as raw binary rows:
+    a few hundred kilobytes per write, no per-row Python call into psycopg.
+
+    `pause()` ends the COPY in progress (the next write starts another): a connection
+    that is copying can run nothing else, and the import updates its progress row
+    between copies."""
+
+    CHUNK_ROWS = 8192
+
+    def __init__(self, cursor):
+        self._cursor = cursor
+        self._copy = None
+        self._pending: list[bytes] = []
+        self.rows = 0
+
+    def __enter__(self) -> "StagingWriter":
+        return self
+
+    def _open(self) -> None:
+        raw = self._cursor.connection  # the psycopg connection under Django's wrapper
+        self._pg_cursor = raw.cursor()
+        self._copy_cm = self._pg_cursor.copy(f"COPY {STAGING_TABLE} (digest) FROM STDIN (FORMAT BINARY)")
+        self._copy = self._copy_cm.__enter__()
+        self._copy.write(_COPY_HEADER)
+
+    def write(self, digest: bytes) -> None:
+        self._pending.append(digest)
+        if len(self._pending) >= self.CHUNK_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            if self._copy is None:
+                self._open()
+            self._copy.write(_COPY_ROW_PREFIX + _COPY_ROW_PREFIX.join(self._pending))
+            self.rows += len(self._pending)
+            self._pending = []
+
+    def _close(self, exc_type=None, exc=None, tb=None) -> None:
+        if self._copy is None:
+            return
+        if exc_type is None:
+            self._copy.write(_COPY_TRAILER)
+        self._copy_cm.__exit__(exc_type, exc, tb)
+        self._pg_cursor.close()
+        self._copy = None
+
+    def pause(self) -> None:
+        self._flush()
+        self._close()
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self._flush()
+        self._close(exc_type, exc, tb)
+
+
+# --------------------------------------------------------------------------- the merge
+_KNOWN_SQL = f"""
+CREATE TEMP TABLE suppression_known AS
+SELECT DISTINCT s.id AS subject_id, st.digest
+  FROM {STAGING_TABLE} st JOIN accounts_subject s ON s.email_digest = st.digest
+ WHERE s.erased_at IS NULL
+"""
+_MERGE_UNKNOWN_SQL = f"""
+INSERT INTO suppression_suppressionentry
+       (identifier_digest, purpose, channel, reason, source, created_at, created_by, note)
+SELECT st.digest, %(purpose)s, %(channel)s, %(reason)s, %(source)s, now(), %(created_by)s, %(note)s
+  FROM {STAGING_TABLE} st
+ WHERE NOT EXISTS (SELECT 1 FROM suppression_known k WHERE k.digest = st.digest)
+ ORDER BY st.digest  -- the unique index is (scope, digest): sorted rows fill its pages in order
+ON CONFLICT DO NOTHING
+"""
+_KNOWN_BATCH_SQL = """
+SELECT subject_id, digest FROM suppression_known
+ WHERE subject_id > %(after)s::uuid ORDER BY subject_id LIMIT %(limit)s
+"""
+_MERGE_KNOWN_SQL = """
+INSERT INTO suppression_suppressionentry
+       (identifier_digest, purpose, channel, reason, source, created_at, created_by, note)
+SELECT d, %(purpose)s, %(channel)s, %(reason)s, %(source)s, now(), %(created_by)s, %(note)s
+  FROM unnest(%(digests)b::bytea[]) AS d
+ON CONFLICT DO NOTHING
+RETURNING identifier_digest
+"""
+
+
+def staging_merge(
+    *,
+    purpose: str | None,
+    channel: str | None,
+    reason: str,
+    source: str,
+    actor: Actor,
+    ledger_source: str,
+    note: str = "",
+    progress=None,
+) -> MergeResult:
+    """Merge the staging table into the entries; write withdrawals for known people whose
+    entry is new. Runs its own transactions: call it outside one (or inside one for a small
+    batch, then all of it commits together)."""
+    params = {
+        "purpose": purpose,
+        "channel": channel,
+        "reason": reason,
+        "source": source[:200],
+        "created_by": actor_label(actor)[:100],
+        "note": note,
+    }
+    choices = scope_choices(purpose=purpose, channel=channel)
+    result = MergeResult()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {STAGING_TABLE}")
+        result.valid = cursor.fetchone()[0]
+        cursor.execute("DROP TABLE IF EXISTS suppression_known")
+        if choices:
+            cursor.execute(_KNOWN_SQL)
+            # The batches below walk it in subject-id order: without an index, each would sort it all.
+            cursor.execute("CREATE INDEX ON suppression_known (subject_id)")
+            cursor.execute("SELECT count(*) FROM suppression_known")
+            known = cursor.fetchone()[0]
+        else:
+            cursor.execute("CREATE TEMP TABLE suppression_known (subject_id uuid, digest bytea)")
+            known = 0
+        with transaction.atomic():
+            cursor.execute(_ASYNC_COMMIT_SQL)
+            cursor.execute(_MERGE_UNKNOWN_SQL, params)
+            result.added += cursor.rowcount
+        if progress:
+            progress(0 if known else 1)
+    done, after = 0, "00000000-0000-0000-0000-000000000000"
+    while known:
+        with connection.cursor() as cursor:
+            cursor.execute(_KNOWN_BATCH_SQL, {"after": after, "limit": BULK_LOCK_LIMIT})
+            batch = cursor.fetchall()
+        if not batch:
+            break
+        after = str(batch[-1][0])
+        by_digest = {bytes(digest): subject_id for subject_id, digest in batch}
+        with transaction.atomic(), prepared_cursor() as cursor:
+            cursor.execute(_ASYNC_COMMIT_SQL)
+            cursor.execute(_MERGE_KNOWN_SQL, {**params, "digests": list(by_digest)})
+            new = [by_digest[bytes(row[0])] for row in cursor.fetchall()]
+            result.added += len(new)
+            result.withdrawals += consent_record_many(
+                subject_ids=new,
+                choices=choices,
+                decision=ConsentEvent.Decision.WITHDRAWN,
+                source=ledger_source,
+                actor=actor,
+                only_changes=True,  # someone who already withdrew is not withdrawn again
+            )
+        done += len(batch)
+        if progress:
+            progress(done / known)
+    _durable()
+    return result
+
+
+# The merge's transactions commit without waiting for their WAL to reach disk (hundreds of
+# commits, a disk flush each, would be most of an import's time). Nothing is reported
+# done before _durable(): one synchronous commit flushes the WAL up to itself, which
+# holds every commit before it. Inside a caller's transaction (a small API call) the
+# setting lasts until that transaction ends, and its own commit is the flush.
+_ASYNC_COMMIT_SQL = "SET LOCAL synchronous_commit = off"
+
+
+def _durable() -> None:
+    if connection.in_atomic_block:
+        return  # the caller's commit is synchronous and flushes everything before it
+    with connection.cursor() as cursor:
+        # txid_current() makes this a transaction with an id, whose commit waits for the flush.
+        cursor.execute("SELECT txid_current()")
+
+
+def suppression_add(
+    *,
+    identifiers: Iterable[str],
+    purpose: str | None = None,
+    channel: str | None = None,
+    reason: str,
+    source: str,
+    actor: Actor,
+    note: str = "",
+    region: str | None = None,
+    ledger_source_override: str | None = None,
+) -> MergeResult:
+    """Suppress one or many addresses (email, phone, or SHA-256 of a canonical address) in
+    one scope, and withdraw the scope's choices in the ledgers of the people they belong to.
+
+    Every identifier is checked before anything is written: one bad one refuses the call
+    with the positions of the first twenty."""
+    purpose, channel = scope_validate(purpose=purpose, channel=channel)
+    if reason not in SuppressionEntry.Reason.values:
+        raise ValidationError({"reason": _("Must be one of: %s.") % ", ".join(SuppressionEntry.Reason.values)})
+    digests, errors = [], []
+    for index, raw in enumerate(identifiers):
+        try:
+            digests.append(identifier_digest(raw if isinstance(raw, str) else "", region=region))
+        except InvalidIdentifier as exc:
+            errors.append(_("Item %(index)d (%(value)r): %(reason)s") % {"index": index, "value": raw, "reason": exc})
+    if errors:
+        raise ValidationError({"identifiers": errors[:20]})
+    return suppression_add_digests(
+        digests=digests,
+        purpose=purpose,
+        channel=channel,
+        reason=reason,
+        source=source,
+        actor=actor,
+        note=note,
+        ledger_source_override=ledger_source_override,
+    )
+
+
+def suppression_add_digests(
+    *,
+    digests: list[bytes],
+    purpose: str | None,
+    channel: str | None,
+    reason: str,
+    source: str,
+    actor: Actor,
+    note: str = "",
+    ledger_source_override: str | None = None,
+) -> MergeResult:
+    """suppression_add for digests already made (the unsubscribe link carries one)."""
+    if not digests:
+        return MergeResult()
+    # Not one transaction around it all: known people are merged in batches of
+    # BULK_LOCK_LIMIT, each batch its own transaction (see staging_merge). A caller that
+    # holds a transaction (a few digests) gets it all in that one.
+    with connection.cursor() as cursor:
+        staging_create(cursor)
+    try:
+        with prepared_cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {STAGING_TABLE} (digest) SELECT unnest(%(digests)b::bytea[])",  # noqa: S608
+                {"digests": digests},
+            )
+        return staging_merge(
+            purpose=purpose,
+            channel=channel,
+            reason=reason,
+            source=source,
+            actor=actor,
+            ledger_source=ledger_source_override or ledger_source(reason),
+            note=note,
+        )
+    finally:
+        with connection.cursor() as cursor:
+            staging_drop(cursor)
+
+
+# --------------------------------------------------------------------------- representative
+def subject_take_off_marketing(*, subject: Subject, channel: str | None, note: str, user) -> MergeResult:
+    """A representative takes a person off every marketing list (all channels, or one):
+    a do-not-contact entry on the person's address and a withdrawal per contact purpose in
+    their ledger, both naming the representative and the note, in one transaction."""
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": _("Say why: the note is kept with the entry.")})
+    if subject.erased_at is not None:
+        raise ValidationError({"subject": _("This person's data has been erased; they are on no list.")})
+    _purpose, channel = scope_validate(purpose=None, channel=channel)
+    actor = Actor.staff(user)
+    with transaction.atomic():
+        if subject.email_digest:
+            return suppression_add_digests(
+                digests=[bytes(subject.email_digest)],
+                purpose=None,
+                channel=channel,
+                reason=SuppressionEntry.Reason.REPRESENTATIVE,
+                source=_("Customer representative"),
+                actor=actor,
+                note=note,
+            )
+        # No address to put on a list (a person known only by an external id): the ledger
+        # withdrawals alone keep them off marketing.
+        written = 0
+        for purpose, scope_channel in scope_choices(purpose=None, channel=channel):
+            consent_record(
+                subject=subject,
+                purpose=purpose,
+                channel=scope_channel,
+                decision=ConsentEvent.Decision.WITHDRAWN,
+                source=ConsentEvent.Source.REPRESENTATIVE,
+                actor=actor,
+            )
+            written += 1
+        return MergeResult(valid=0, added=0, withdrawals=written)
+
+
+# --------------------------------------------------------------------------- unsubscribe undo
+def suppression_unsubscribe_undo(
+    *, digest: bytes, subject: Subject | None, purpose: str | None, channel: str | None
+) -> int:
+    """The person undoes an unsubscribe they made by link: the entry their link made (reason
+    unsubscribe_link, this scope) is removed and the scope's choices granted again in their
+    ledger, in one transaction. Entries of any other reason (bounce, complaint, a
+    representative's, a legal one) stay: an undo reverses only what the link did.
+    Returns the number of entries removed."""
+    purpose, channel = scope_validate(purpose=purpose, channel=channel)
+    with transaction.atomic():
+        removed, _by_model = SuppressionEntry.objects.filter(
+            identifier_digest=digest,
+            purpose=purpose,
+            channel=channel,
+            reason=SuppressionEntry.Reason.UNSUBSCRIBE_LINK,
+        ).delete()
+        if subject is not None and subject.erased_at is None:
+            for choice_purpose, choice_channel in scope_choices(purpose=purpose, channel=channel):
+                consent_record(
+                    subject=subject,
+                    purpose=choice_purpose,
+                    channel=choice_channel,
+                    decision=ConsentEvent.Decision.GRANTED,
+                    source=ConsentEvent.Source.UNSUBSCRIBE_LINK,
+                    actor=Actor.subject(),
+                )
+    return removed
+
+
+def file_sha256(fileobj) -> str:
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: fileobj.read(1 << 20), b""):
+        digest.update(chunk)
+    fileobj.seek(0)
+    return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------- unsubscribe
+def suppression_unsubscribe(*, digest: bytes | None, subject: Subject | None, purpose: str, channel: str | None) -> int:
+    """The person unsubscribes by link: an entry (reason unsubscribe_link) on their address
+    and a withdrawal in their ledger, or only the withdrawal for a person known without an
+    address. Repeating it changes nothing. Returns the entries added (0 or 1)."""
+    purpose, channel = scope_validate(purpose=purpose, channel=channel)
+    actor = Actor.subject()
+    with transaction.atomic():
+        if digest:
+            return suppression_add_digests(
+                digests=[digest],
+                purpose=purpose,
+                channel=channel,
+                reason=SuppressionEntry.Reason.UNSUBSCRIBE_LINK,
+                source=_("Unsubscribe link"),
+                actor=actor,
+            ).added
+        if subject is not None and subject.erased_at is None:
+            for choice_purpose, choice_channel in scope_choices(purpose=purpose, channel=channel):
+                consent_record(
+                    subject=subject,
+                    purpose=choice_purpose,
+                    channel=choice_channel,
+                    decision=ConsentEvent.Decision.WITHDRAWN,
+                    source=ConsentEvent.Source.UNSUBSCRIBE_LINK,
+                    actor=actor,
+                )
+    return 0
