@@ -23,6 +23,7 @@ urlpatterns = [
     # Anything else under /api/ answers in the API's error shape, DEBUG or not.
     re_path(r"^api/", views.not_found),
     path("privacy/", include("consent.policies.urls")),
+    path("accounts/", include("consent.portal.account_urls")),
     path("", include("consent.portal.urls")),
 ]
 

@@ -28,6 +28,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "requests_app.add_subjectrequest",
         "requests_app.change_subjectrequest",
         "requests_app.view_representativeoffice",
+        "accounts.view_profilechange",
+        "accounts.view_passwordcompromisereport",
+        "accounts.change_passwordcompromisereport",
+        "notifications.view_outboundemail",
     ],
     PRIVACY_OFFICER: [
         "accounts.view_user",
@@ -59,6 +63,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "requests_app.change_thirdparty",
         "requests_app.view_disclosure",
         "requests_app.add_disclosure",
+        "accounts.view_profilechange",
+        "accounts.view_passwordcompromisereport",
+        "accounts.change_passwordcompromisereport",
+        "notifications.view_outboundemail",
+        "notifications.requeue_outboundemail",
     ],
     MARKETING: [
         "ledger.view_purpose",

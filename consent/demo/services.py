@@ -8,6 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
 from consent.accounts.models import User
 from consent.accounts.roles import REPRESENTATIVE, roles_sync
@@ -32,6 +33,11 @@ DEMO_ACCOUNTS = {
 
 def _midnight_utc(iso_date: str) -> datetime.datetime:
     return datetime.datetime.combine(datetime.date.fromisoformat(iso_date), datetime.time(), tzinfo=datetime.UTC)
+
+
+# Each demo version was announced this long before it took effect, so the public pages and
+# `?at=` answer for any date between versions as they would have then.
+DEMO_NOTICE_PERIOD = datetime.timedelta(days=14)
 
 
 @transaction.atomic
@@ -61,7 +67,8 @@ def policies_demo_seed() -> None:
                     summary_of_changes=version_spec["summary_of_changes"],
                 )
             if version.status == PolicyVersion.Status.DRAFT:
-                policy_version_publish(version=version)
+                published_at = min(version.effective_at - DEMO_NOTICE_PERIOD, timezone.now())
+                policy_version_publish(version=version, published_at=published_at)
 
 
 # People whose choices fill the demo ledger: (profile, [(purpose, channel, decision, source)]).
