@@ -33,6 +33,14 @@ def english_by_default():
         yield
 
 
+@pytest.fixture(autouse=True)
+def fast_tests(settings):
+    """Argon2 is slow on purpose; tests that are not about hashing use a fast hasher.
+    Public forms' rate limits are tested on their own (tests/portal/test_rate_limits.py)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PUBLIC_FORM_RATE = "10000/m"
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()

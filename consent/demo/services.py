@@ -12,13 +12,15 @@ from django.utils import timezone
 
 from consent.accounts.models import User
 from consent.accounts.roles import REPRESENTATIVE, roles_sync
-from consent.accounts.services import user_create
+from consent.accounts.services import user_create, user_email_verify
 from consent.demo import policy_texts
 from consent.ledger.chain import Evidence
 from consent.ledger.services import Actor, consent_record
 from consent.policies.models import PolicyDocument, PolicyVersion
 from consent.policies.selectors import policy_version_current
 from consent.policies.services import policy_version_create, policy_version_publish
+from consent.portal import services as portal
+from consent.portal.selectors import privacy_policy_shown
 
 DEMO_ACCOUNTS = {
     "admin": {"email": "admin@example.com", "first_name": "Ada", "last_name": "Admin", "is_superuser": True},
@@ -120,11 +122,58 @@ def _demo_people() -> None:
             )  # fmt: skip
 
 
+# A person who registered through the portal, so the portal shows something at once.
+END_USER = "end user"
+DEMO_END_USER = {
+    "email": "eva.berg@example.se",
+    "first_name": "Eva",
+    "last_name": "Berg",
+    "phone": "+46701234567",
+    "street_address": "Storgatan 12",
+    "postal_code": "111 22",
+    "city": "Stockholm",
+    "country": "SE",
+    "language": "sv",
+    "occupation": "Project manager",
+}
+_DEMO_CONTEXT = portal.RequestContext(ip_address="192.0.2.20", user_agent="demo")
+
+
+def _demo_end_user(password: str) -> User:
+    """Registered through the portal's own services: the ledger events, the confirmation
+    email, a verified address, a later change of mind and a profile correction."""
+    user = User.objects.filter(email=DEMO_END_USER["email"]).first()
+    if user is None:
+        profile = {k: v for k, v in DEMO_END_USER.items() if k != "email"}
+        shown = privacy_policy_shown(country=profile["country"], language=profile["language"])
+        user = portal.registration_create(
+            email=DEMO_END_USER["email"], password=password, profile=profile, age=41,
+            marketing_own={"email", "postal"}, marketing_third_party=set(),
+            policy_version_id=shown.version.pk, policy_language=shown.text["language"],
+            policy_text_hash=shown.text["content_hash"], context=_DEMO_CONTEXT,
+        ).user  # fmt: skip
+        user_email_verify(user_id=user.pk, email=user.email)
+        for purpose, channel, decision in (
+            ("marketing_own", "postal", "withdrawn"),
+            ("cookies_analytics", None, "granted"),
+            ("research", "phone", "withdrawn"),
+        ):
+            portal.choice_change(
+                user=user, purpose=purpose, channel=channel, decision=decision, language="sv", context=_DEMO_CONTEXT
+            )
+        portal.profile_update(user=user, email=user.email, changes={"occupation": "Head of projects"})
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return user
+
+
 def _demo_passwords(path: Path) -> dict[str, str]:
     # Random on first run, then kept in var/ so the printed login stays valid.
-    if path.exists():
-        return json.loads(path.read_text())
-    passwords = {role: secrets.token_urlsafe(12) for role in DEMO_ACCOUNTS}
+    passwords = json.loads(path.read_text()) if path.exists() else {}
+    roles = [*DEMO_ACCOUNTS, END_USER]
+    if all(role in passwords for role in roles):
+        return passwords
+    passwords = {role: passwords.get(role) or secrets.token_urlsafe(12) for role in roles}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(passwords))
     path.chmod(0o600)
@@ -152,4 +201,6 @@ def demo_seed(*, credentials_path: Path | None = None) -> list[tuple[str, str, s
         if group:
             user.groups.add(Group.objects.get(name=group))
         logins.append((role, user.email, passwords[role]))
+    end_user = _demo_end_user(passwords[END_USER])
+    logins.append((END_USER, end_user.email, passwords[END_USER]))
     return logins

@@ -80,6 +80,8 @@ def mail_connection():
         mail_connection_close()
     if _connection is None:
         _connection = get_connection(fail_silently=False)
+        # Opened here, not by send_messages(), which would close what it opened after each call.
+        _connection.open()
         _connection_key = key
     _connection_used_at = time.monotonic()
     return _connection

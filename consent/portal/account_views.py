@@ -10,13 +10,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django_ratelimit.decorators import ratelimit
 
+from consent.ledger.models import Purpose
+from consent.ledger.selectors import purpose_get
 from consent.policies.selectors import policy_country_normalise, policy_language_active
 from consent.portal import services
 from consent.portal.forms import EmailAuthenticationForm, OutboxPasswordResetForm, RegistrationForm
 from consent.portal.selectors import channel_choices, privacy_policy_shown
 from consent.portal.views import request_context
-from consent.ledger.models import Purpose
-from consent.ledger.selectors import purpose_get
 
 
 def _public_form_rate(group, request) -> str:

@@ -8,6 +8,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         logins = demo_seed()
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Back office: /admin/"))
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Back office: /admin/; portal: /portal/"))
         for role, email, password in logins:
-            self.stdout.write(f"  {role:<15} {email:<24} password: {password}")
+            self.stdout.write(f"  {role.replace(' ', '-'):<15} {email:<24} password: {password}")
