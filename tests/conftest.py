@@ -42,6 +42,24 @@ def fast_tests(settings):
 
 
 @pytest.fixture
+def every_log(caplog):
+    """caplog, capturing every logger at DEBUG, including Django's, which does not
+    propagate to the root logger (settings.LOGGING)."""
+    import logging
+
+    django_logger = logging.getLogger("django")
+    saved = django_logger.level
+    caplog.set_level(logging.DEBUG)
+    django_logger.setLevel(logging.DEBUG)
+    django_logger.addHandler(caplog.handler)
+    try:
+        yield caplog
+    finally:
+        django_logger.removeHandler(caplog.handler)
+        django_logger.setLevel(saved)
+
+
+@pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
 
