@@ -32,6 +32,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--record-events", type=int, default=8000, help="events written in the write test (default 8,000)"
     )
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of the 10,000-identifier check")
+    parser.add_argument(
+        "--outbox-messages", type=int, default=2000, help="emails per outbox delivery run (default 2,000; 0 skips)"
+    )
+    parser.add_argument(
+        "--registrations", type=int, default=20, help="registrations timed to their confirmation (default 20)"
+    )
     args = parser.parse_args(argv)
     if args.subjects < 1000:
         parser.error("--subjects must be at least 1,000")
@@ -89,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     from django.core.management import call_command
     from django.db import connection
 
-    from bench import check, data, web, write
+    from bench import check, data, outbox, web, write
 
     call_command("migrate", interactive=False, verbosity=0)
     counts, generated_in = data.ensure(subjects=args.subjects, events=args.events, regenerate=args.regenerate)
@@ -127,7 +133,19 @@ def run(args: argparse.Namespace) -> int:
         except Exception as exc:  # noqa: BLE001 - report the other figures all the same
             http = web.HttpResult(None, None, skipped=f"failed: {type(exc).__name__}: {exc}")
 
-    report(written, batch, http)
+    outbox_result = None
+    if args.outbox_messages > 0:
+        print(
+            f"Outbox: {args.outbox_messages:,} emails to a local SMTP server with 1 and 2 worker processes, "
+            f"{args.registrations} registrations to their confirmation…",
+            flush=True,
+        )
+        try:
+            outbox_result = outbox.run(messages=args.outbox_messages, registrations=args.registrations)
+        except Exception as exc:  # noqa: BLE001 - report the other figures all the same
+            outbox_result = outbox.OutboxResult(skipped=f"failed: {type(exc).__name__}: {exc}")
+
+    report(written, batch, http, outbox_result)
     load_after = os.getloadavg()
     print(
         f"- machine: {os.cpu_count()} CPUs, load average {load_before[0]:.2f} before the measurements, {load_after[0]:.2f} after"
@@ -142,7 +160,8 @@ def _verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
 
-def report(written, batch, http) -> None:
+def report(written, batch, http, outbox_result=None) -> None:
+    from bench import outbox
     from bench.write import percentile
 
     rows: list[tuple[str, str, str, str]] = []
@@ -205,6 +224,9 @@ def report(written, batch, http) -> None:
             )
         )
 
+    if outbox_result is not None:
+        rows.extend(outbox.rows(outbox_result))
+
     width = max(len(row[0]) for row in rows)
     print(f"\n=== make bench — {time.strftime('%Y-%m-%d %H:%M:%S')} ===")
     print(f"{'Figure':<{width}}  {'Result':>18}  {'Goal':<14}  Verdict")
@@ -231,6 +253,8 @@ def report(written, batch, http) -> None:
             )
     else:
         notes.append("HTTP: skipped (--skip-http)")
+    if outbox_result is not None:
+        notes.extend(f"outbox: {note}" for note in outbox_result.notes)
     for note in notes:
         print(f"- {note}")
 

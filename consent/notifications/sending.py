@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -188,13 +188,31 @@ def _claimable():
     return OutboundEmail.objects.select_for_update(skip_locked=True).filter(status=OutboundEmail.Status.QUEUED)
 
 
+def _durability_relaxed() -> None:
+    # Marking a row sent need not wait for the disk: if the database lost this commit in a
+    # crash, the row would be sent again with the same Message-ID, the same outcome as a
+    # worker dying after the SMTP server accepted it. Saves an fsync per transaction.
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+def emails_send(*, email_ids: list[int]) -> dict[int, SendResult]:
+    """Send the rows of `email_ids` that are queued, due and not held by another worker,
+    in one transaction over one connection. Returns {id: result}; the others are "skipped"."""
+    results = dict.fromkeys(email_ids, SKIPPED)
+    with transaction.atomic():
+        emails = list(
+            _claimable().filter(pk__in=email_ids, next_attempt_at__lte=timezone.now()).order_by("next_attempt_at", "id")
+        )
+        if emails:
+            _durability_relaxed()
+            results.update(zip((email.pk for email in emails), _deliver(emails), strict=True))
+    return results
+
+
 def email_send(*, email_id: int) -> SendResult:
     """Send one queued row if it is due and nobody else holds it; otherwise do nothing."""
-    with transaction.atomic():
-        email = _claimable().filter(pk=email_id, next_attempt_at__lte=timezone.now()).first()
-        if email is None:
-            return SKIPPED
-        return _deliver([email])[0]
+    return emails_send(email_ids=[email_id])[email_id]
 
 
 def emails_send_due(*, grace_seconds: float | None = None, batch_size: int = SWEEP_BATCH_SIZE) -> dict[str, int]:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from consent.accounts.models import Subject
 from consent.notifications.models import OutboundEmail
 from consent.notifications.rendering import email_render
-from consent.notifications.tasks import send_email_task
+from consent.notifications.tasks import send_emails_task
 
 logger = logging.getLogger(__name__)
 
@@ -39,13 +39,55 @@ def _headers_validate(headers: dict | None) -> dict[str, str]:
     return clean
 
 
+# The ids one transaction queues are sent by one task per this many.
+PUBLISH_CHUNK = 50
+
+
+class _PendingBatch:
+    """The emails queued in one transaction, published together once it commits."""
+
+    def __init__(self):
+        self.ids: list[int] = []
+        self.published = False
+
+
 def _send_after_commit(email_id: int) -> None:
-    # The email is already safe in the outbox: a broker that cannot be reached now only
-    # delays it until the sweep (OUTBOX_SWEEP_GRACE_SECONDS), it never fails the caller.
-    try:
-        send_email_task.apply_async((email_id,), retry=False)
-    except Exception:  # noqa: BLE001 - whatever the broker's client raises
-        logger.warning("Broker unreachable: outbound email %s will be sent by the sweep.", email_id)
+    """Schedule the send of `email_id` for when the caller's transaction commits.
+
+    Each email registers its own on_commit callback (Django drops the callbacks of a
+    savepoint that rolls back), but consecutive emails of one transaction share a batch:
+    the first callback that runs publishes the whole batch, in chunks, and the others find
+    it published. An id whose row was rolled back costs a task that finds nothing to send."""
+    pending = transaction.get_connection().run_on_commit
+    batch = getattr(pending[-1][1], "outbox_batch", None) if pending else None
+    if batch is None or batch.published:
+        batch = _PendingBatch()
+    batch.ids.append(email_id)
+
+    def publish() -> None:
+        _publish(batch)
+
+    publish.outbox_batch = batch
+    transaction.on_commit(publish)
+
+
+def _publish(batch: _PendingBatch) -> None:
+    # The emails are already safe in the outbox: a broker that cannot be reached now only
+    # delays them until the sweep (OUTBOX_SWEEP_GRACE_SECONDS), it never fails the caller.
+    if batch.published:
+        return
+    batch.published = True
+    for start in range(0, len(batch.ids), PUBLISH_CHUNK):
+        chunk = batch.ids[start : start + PUBLISH_CHUNK]
+        try:
+            send_emails_task.apply_async((chunk,), retry=False)
+        except Exception:  # noqa: BLE001 - whatever the broker's client raises
+            logger.warning(
+                "Broker unreachable: %d outbound email(s) from id %s will be sent by the sweep.",
+                len(batch.ids) - start,
+                chunk[0],
+            )
+            return
 
 
 def email_queue(
@@ -103,7 +145,7 @@ def email_queue(
     else:
         email.save()
     email.created = True
-    transaction.on_commit(lambda: _send_after_commit(email.pk))
+    _send_after_commit(email.pk)
     return email
 
 
@@ -122,5 +164,5 @@ def emails_requeue(*, email_ids: list[int]) -> list[int]:
         status=OutboundEmail.Status.QUEUED, attempts=0, next_attempt_at=timezone.now(), failed_at=None
     )
     for email_id in ids:
-        transaction.on_commit(lambda email_id=email_id: _send_after_commit(email_id))
+        _send_after_commit(email_id)
     return ids

@@ -129,11 +129,11 @@ def test_the_sweep_sends_in_batches_over_one_connection(sink):
     assert not OutboundEmail.objects.filter(status="queued").exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_row_another_worker_holds_is_skipped_not_sent_twice(sink, monkeypatch):
     from consent.notifications import services
 
-    monkeypatch.setattr(services, "_send_after_commit", lambda email_id: None)  # no task: this test sends
+    monkeypatch.setattr(services, "_publish", lambda batch: None)  # no task: this test sends
     email = queue()
     held, release = threading.Event(), threading.Event()
 

@@ -96,20 +96,42 @@ def test_callers_add_headers_but_not_the_outboxs_own():
         queue(headers={"X-Note": "a\r\nBcc: victim@example.com"})
 
 
-def test_a_broker_that_cannot_be_reached_never_fails_the_caller(settings, monkeypatch, caplog):
+def test_a_broker_that_cannot_be_reached_never_fails_the_caller(
+    monkeypatch, caplog, django_capture_on_commit_callbacks
+):
     from consent.notifications import services
 
     def unreachable(*args, **kwargs):
         raise ConnectionError("Error 111 connecting to 127.0.0.1:1. Connection refused.")
 
-    monkeypatch.setattr(services.send_email_task, "apply_async", unreachable)
-    email = queue()
-    services._send_after_commit(email.pk)
+    monkeypatch.setattr(services.send_emails_task, "apply_async", unreachable)
+    with django_capture_on_commit_callbacks(execute=True):
+        email = queue()
 
     email.refresh_from_db()
     assert email.status == OutboundEmail.Status.QUEUED
-    assert f"outbound email {email.pk} will be sent by the sweep" in caplog.text
+    assert f"1 outbound email(s) from id {email.pk} will be sent by the sweep" in caplog.text
     assert "anna@example.com" not in caplog.text
+
+
+def test_one_transactions_emails_are_published_together_in_chunks(monkeypatch, django_capture_on_commit_callbacks):
+    from consent.notifications import services
+
+    published = []
+    monkeypatch.setattr(services.send_emails_task, "apply_async", lambda args, **kw: published.append(args[0]))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with transaction.atomic():
+            emails = [queue(to=f"p{i}@example.com") for i in range(services.PUBLISH_CHUNK + 3)]
+            try:
+                with transaction.atomic():
+                    queue(to="rolled.back@example.com")  # its callback is dropped with the savepoint
+                    raise RuntimeError
+            except RuntimeError:
+                pass
+    assert len(callbacks) == len(emails)  # one per email, but only the first publishes
+    ids = [email.pk for email in emails]
+    assert [len(chunk) for chunk in published] == [services.PUBLISH_CHUNK, 4]
+    assert set(ids) <= {i for chunk in published for i in chunk}
 
 
 def test_requeue_takes_only_failed_rows_with_their_content(django_capture_on_commit_callbacks):
