@@ -8,7 +8,7 @@ from rest_framework_api_key.models import APIKey as LibraryAPIKey
 
 from consent.accounts.identity import InvalidIdentifier, email_digest
 from consent.accounts.models import ApiKey, PasswordCompromiseReport, ProfileChange, User
-from consent.accounts.services import password_compromise_reports_close
+from consent.accounts.services import password_compromise_reports_close, profile_change_record
 
 
 class EmailUserCreationForm(UserCreationForm):
@@ -43,6 +43,17 @@ class UserAdmin(DjangoUserAdmin):
         (_("Important dates"), {"fields": ("registered_at", "last_login")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            # A correction by staff belongs in the person's history like one they make themselves.
+            profile_change_record(
+                user=obj,
+                fields=list(form.changed_data),
+                source=ProfileChange.Source.REPRESENTATIVE,
+                actor=f"staff:{request.user.pk}",
+            )
 
 
 class EmailDigestSearchMixin:

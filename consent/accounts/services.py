@@ -122,6 +122,14 @@ def user_profile_update(*, user: User, changes: dict, source: str, actor: str = 
     return changed
 
 
+def profile_change_record(*, user: User, fields: list[str], source: str, actor: str = "") -> ProfileChange | None:
+    """Record, for the person's history, a change made elsewhere (the back office's form)."""
+    personal = [field for field in fields if field in (*PROFILE_FIELDS, "email")]
+    if not personal:
+        return None
+    return ProfileChange.objects.create(user=user, fields=personal, source=source, actor=actor)
+
+
 def _address_taken(email: str, *, by_other_than: User) -> bool:
     return User.objects.filter(email=email).exclude(pk=by_other_than.pk).exists()
 

@@ -271,3 +271,24 @@ def test_staff_see_and_close_compromised_password_reports(client, maria):
     )
     report.refresh_from_db()
     assert report.handled_at is not None and report.handled_by.email == "officer@example.com"
+
+
+def test_a_correction_by_staff_appears_in_the_persons_history(client, maria):
+    from consent.accounts.roles import REPRESENTATIVE
+    from tests.factories import staff_in_role
+
+    rep = staff_in_role(REPRESENTATIVE, email="rep@example.com")
+    staff = Client()
+    staff.force_login(rep)
+    form = staff.get(f"/admin/accounts/user/{maria.pk}/change/").context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and name != "password"}
+    data.update(
+        country="SE", city="Malmö", groups=[], user_permissions=[],
+        registered_at_0="", last_login_0="",
+    )  # fmt: skip
+    response = staff.post(f"/admin/accounts/user/{maria.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+    [change] = ProfileChange.objects.filter(user=maria, source="representative")
+    assert change.fields == ["city"] and change.actor == f"staff:{rep.pk}"
+    assert "Customer representative" in client.get("/portal/history/").content.decode()
