@@ -183,7 +183,12 @@ def user_email_verify(*, user_id: int, email: str) -> tuple[User, str]:
     if _address_taken(email, by_other_than=user):
         raise ValidationError(_("Another account uses this address."))
     user.email, user.pending_email, user.email_verified_at = email, "", now
-    user.save(update_fields=["email", "pending_email", "email_verified_at"])
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["email", "pending_email", "email_verified_at"])
+    except IntegrityError:
+        # Another account took the address a moment ago (accounts_user_email_ci_unique).
+        raise ValidationError(_("Another account uses this address.")) from None
     # The person is the same person: their Subject follows the address they use.
     subject = Subject.objects.select_for_update().filter(user=user).first()
     new_digest = email_digest(email)

@@ -40,7 +40,7 @@ def _headers_validate(headers: dict | None) -> dict[str, str]:
 
 
 # The ids one transaction queues are sent by one task per this many.
-PUBLISH_CHUNK = 50
+PUBLISH_CHUNK = 100
 
 
 class _PendingBatch:
