@@ -40,7 +40,7 @@ bench: migrate
 
 # Extract new strings into locale/*/LC_MESSAGES/django.po (needs GNU gettext).
 messages: bootstrap
-	$(WITH_DB) $(BIN)/python manage.py makemessages --all --no-obsolete --ignore='.venv/*' --ignore='var/*'
+	$(WITH_DB) $(BIN)/python manage.py makemessages --all --no-obsolete --ignore='.venv/*' --ignore='var/*' --ignore='tests/*'
 
 stop-db:
 	@test -x $(BIN)/python && $(BIN)/python -m config.devdb stop || true

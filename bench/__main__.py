@@ -8,8 +8,6 @@ import base64
 import os
 import secrets
 import sys
-import time
-from dataclasses import dataclass
 
 CHILD_ENV = "BENCH_CHILD"
 # The bench database's digests are made with this key, whatever the developer's is: the
@@ -46,6 +44,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--scrub-entries", type=int, default=5_000_000, help="suppression entries scrubbed against (default 5,000,000)"
     )
     parser.add_argument("--only-suppression", action="store_true", help="only the suppression figures")
+    parser.add_argument(
+        "--outbox-messages", type=int, default=2000, help="emails per outbox delivery run (default 2,000; 0 skips)"
+    )
+    parser.add_argument(
+        "--registrations", type=int, default=20, help="registrations timed to their confirmation (default 20)"
+    )
     args = parser.parse_args(argv)
     if args.subjects < 1000:
         parser.error("--subjects must be at least 1,000")
@@ -104,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     from django.core.management import call_command
     from django.db import connection
 
-    from bench import check, data, suppression, web, write
+    from bench import check, data, outbox, suppression, web, write
 
     call_command("migrate", interactive=False, verbosity=0)
     counts, generated_in = data.ensure(subjects=args.subjects, events=args.events, regenerate=args.regenerate)
@@ -147,7 +151,19 @@ def run(args: argparse.Namespace) -> int:
         except Exception as exc:  # noqa: BLE001 - report the other figures all the same
             http = web.HttpResult(None, None, skipped=f"failed: {type(exc).__name__}: {exc}")
 
-    report(written, inserted, batch, http)
+    outbox_result = None
+    if args.outbox_messages > 0:
+        print(
+            f"Outbox: {args.outbox_messages:,} emails to a local SMTP server with 1 and 2 worker processes, "
+            f"{args.registrations} registrations to their confirmation…",
+            flush=True,
+        )
+        try:
+            outbox_result = outbox.run(messages=args.outbox_messages, registrations=args.registrations)
+        except Exception as exc:  # noqa: BLE001 - report the other figures all the same
+            outbox_result = outbox.OutboxResult(skipped=f"failed: {type(exc).__name__}: {exc}")
+
+    report(written, inserted, batch, http, outbox_result)
     run_suppression(args, suppression)
     load_after = os.getloadavg()
     print(
@@ -160,12 +176,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_suppression(args: argparse.Namespace, suppression) -> int:
+    from bench.report import print_figures
+
     print(
         f"\nSuppression: import of {args.import_lines:,} lines, scrub of {args.scrub_lines:,} against "
         f"{args.scrub_entries:,} entries…",
         flush=True,
     )
-    suppression.report(
+    print_figures(
         suppression.run(
             import_lines=args.import_lines,
             scrub_lines=args.scrub_lines,
@@ -176,23 +194,9 @@ def run_suppression(args: argparse.Namespace, suppression) -> int:
     return 0
 
 
-def _verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
-
-
-@dataclass
-class Figure:
-    """One line of the report: a figure, the ceiling it is judged against, and the verdict."""
-
-    label: str
-    result: str
-    ceiling: str = ""
-    ratio: str = ""
-    goal: str = ""
-    verdict: str = ""
-
-
-def report(written, inserted, batch, http) -> None:
+def report(written, inserted, batch, http, outbox_result=None) -> None:
+    from bench import outbox
+    from bench.report import Figure, print_figures, verdict
     from bench.write import percentile
 
     figures: list[Figure] = []
@@ -204,7 +208,7 @@ def report(written, inserted, batch, http) -> None:
             f"{inserted.per_second:,.0f} /s",
             f"{write_ratio:.2f}x",
             f">= {GOAL_WRITE_RATIO}x",
-            _verdict(write_ratio >= GOAL_WRITE_RATIO and not written.errors and not inserted.errors),
+            verdict(write_ratio >= GOAL_WRITE_RATIO and not written.errors and not inserted.errors),
         )
     )
     figures.append(
@@ -221,7 +225,7 @@ def report(written, inserted, batch, http) -> None:
             f"{batch.ceiling_ms:,.0f} ms",
             f"{batch.ratio:.2f}x",
             f"<= {GOAL_BATCH_RATIO}x",
-            _verdict(batch.ratio <= GOAL_BATCH_RATIO),
+            verdict(batch.ratio <= GOAL_BATCH_RATIO),
         )
     )
     figures.append(Figure("  of which hashing 10,000 emails in Python", f"{batch.hashing_ms:,.0f} ms"))
@@ -236,7 +240,7 @@ def report(written, inserted, batch, http) -> None:
                 f"{ceiling.requests_per_second:,.0f} req/s" if ceiling else "-",
                 f"{ratio:.2f}x" if ratio is not None else "-",
                 f">= {GOAL_HTTP_RATIO}x",
-                _verdict(clean and ratio >= GOAL_HTTP_RATIO) if ratio is not None else "-",
+                verdict(clean and ratio >= GOAL_HTTP_RATIO) if ratio is not None else "-",
             )
         )
         p99_ratio = check.p99_ms / ceiling.p99_ms if check and ceiling and ceiling.p99_ms else None
@@ -247,9 +251,11 @@ def report(written, inserted, batch, http) -> None:
                 f"{ceiling.p99_ms:.1f} ms" if ceiling else "-",
                 f"{p99_ratio:.2f}x" if p99_ratio is not None else "-",
                 f"<= {GOAL_HTTP_P99_RATIO}x",
-                _verdict(clean and p99_ratio <= GOAL_HTTP_P99_RATIO) if p99_ratio is not None else "-",
+                verdict(clean and p99_ratio <= GOAL_HTTP_P99_RATIO) if p99_ratio is not None else "-",
             )
         )
+    if outbox_result is not None:
+        figures.extend(outbox.figures(outbox_result))
     print_figures(figures)
 
     notes = []
@@ -276,20 +282,6 @@ def report(written, inserted, batch, http) -> None:
         notes.append("HTTP: skipped (--skip-http)")
     for note in notes:
         print(f"- {note}")
-
-
-def print_figures(figures: list[Figure]) -> None:
-    columns = ("Figure", "Result", "Ceiling", "Ratio", "Goal", "Verdict")
-    rows = [columns] + [(f.label, f.result, f.ceiling, f.ratio, f.goal, f.verdict) for f in figures]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(columns))]
-    print(f"\n=== make bench — {time.strftime('%Y-%m-%d %H:%M:%S')} ===")
-    for row in rows:
-        print(
-            "  ".join(
-                cell.ljust(width) if i == 0 else cell.rjust(width)
-                for i, (cell, width) in enumerate(zip(row, widths, strict=True))
-            )
-        )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -8,6 +9,17 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("consent")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Periodic work, run by `celery -A config beat` (docker compose runs it).
+app.conf.beat_schedule = {
+    # Sends what the broker lost: emails still queued after OUTBOX_SWEEP_GRACE_SECONDS.
+    "send-due-emails": {"task": "consent.notifications.tasks.send_due_emails_task", "schedule": 60.0},
+    # Removes the content and address of emails older than OUTBOX_RETENTION_DAYS.
+    "redact-old-emails": {
+        "task": "consent.notifications.tasks.redact_old_emails_task",
+        "schedule": crontab(hour=3, minute=17),
+    },
+}
 
 
 @worker_init.connect

@@ -118,6 +118,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Axes last: it must see the authenticated user to lock out failed logins.
     "axes.middleware.AxesMiddleware",
+    # Turns a rate-limited public form (django-ratelimit) into the 429 page of RATELIMIT_VIEW.
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -185,6 +187,16 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Argon2id first (Django's recommendation); the others only read hashes made before.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "portal:overview"
+LOGOUT_REDIRECT_URL = "portal:home"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -202,6 +214,14 @@ AXES_USERNAME_CALLABLE = "consent.accounts.auth.login_username"
 # as failed logins for django-axes and each device also slows down after failures.
 # Device admins never show a TOTP secret or the backup codes once saved.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+AXES_LOCKOUT_TEMPLATE = "portal/accounts/locked_out.html"
+
+# Public forms (registration, login, password reset): at most PUBLIC_FORM_RATE posts per
+# client IP, counted in the cache (Redis when REDIS_URL is set; without it, per process).
+PUBLIC_FORM_RATE = env.str("PUBLIC_FORM_RATE", default="10/m")
+RATELIMIT_VIEW = "consent.portal.views.rate_limited"
+# The address an email-verification link confirms is valid for this long.
+EMAIL_VERIFICATION_MAX_AGE = env.int("EMAIL_VERIFICATION_MAX_AGE_HOURS", default=72) * 3600
 
 # Languages: English is the default; every page and email exists in sv and fr too.
 LANGUAGE_CODE = "en"
@@ -247,6 +267,16 @@ else:
     raise ImproperlyConfigured("Refusing to start with DJANGO_DEBUG off: set EMAIL_URL.")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Privacy Office <privacy@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A worker waits at most this long for the SMTP server (Django's default is forever).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+
+# The outbox (consent.notifications): retries, the sweep's grace period, retention.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=6)
+OUTBOX_RETRY_BACKOFF_SECONDS = env.float("OUTBOX_RETRY_BACKOFF_SECONDS", default=60.0)
+OUTBOX_SWEEP_GRACE_SECONDS = env.float("OUTBOX_SWEEP_GRACE_SECONDS", default=60.0)
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=30)
+# The domain of Message-IDs; by default DEFAULT_FROM_EMAIL's.
+OUTBOX_MESSAGE_ID_DOMAIN = env.str("OUTBOX_MESSAGE_ID_DOMAIN", default="")
 
 # Uploaded files (suppression lists waiting to be imported, reports of rejected lines).
 # Web servers and workers must share it (a volume, or a shared storage backend).
@@ -278,7 +308,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# max_retries 0: a web request that cannot reach the broker fails its publish at once instead
+# of retrying for seconds (kombu's default); the outbox's sweep sends what was not published.
+# The worker's own connection keeps retrying (CELERY_BROKER_CONNECTION_*).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "max_retries": 0}
+# Queue of every task; a test or a second deployment sharing the broker sets its own.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 # Periodic work, run by the one `celery beat` process.

@@ -25,6 +25,7 @@ urlpatterns = [
     re_path(r"^api/", views.not_found),
     path("privacy/", include("consent.policies.urls")),
     path("", include("consent.decisions.urls")),
+    path("accounts/", include("consent.portal.account_urls")),
     path("", include("consent.portal.urls")),
 ]
 

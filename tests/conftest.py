@@ -25,6 +25,32 @@ def english_by_default():
         yield
 
 
+@pytest.fixture(autouse=True)
+def fast_tests(settings):
+    """Argon2 is slow on purpose; tests that are not about hashing use a fast hasher.
+    Public forms' rate limits are tested on their own (tests/portal/test_rate_limits.py)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PUBLIC_FORM_RATE = "10000/m"
+
+
+@pytest.fixture
+def every_log(caplog):
+    """caplog, capturing every logger at DEBUG, including Django's, which does not
+    propagate to the root logger (settings.LOGGING)."""
+    import logging
+
+    django_logger = logging.getLogger("django")
+    saved = django_logger.level
+    caplog.set_level(logging.DEBUG)
+    django_logger.setLevel(logging.DEBUG)
+    django_logger.addHandler(caplog.handler)
+    try:
+        yield caplog
+    finally:
+        django_logger.removeHandler(caplog.handler)
+        django_logger.setLevel(saved)
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()

@@ -64,6 +64,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("staff status"), default=False, help_text=_("Can log into the back office."))
     is_active = models.BooleanField(_("active"), default=True)
     registered_at = models.DateTimeField(_("registered at"), default=timezone.now, editable=False)
+    email_verified_at = models.DateTimeField(_("email verified at"), null=True, blank=True, editable=False)
+    # A new address the person asked for; it replaces `email` only once its link is followed.
+    pending_email = models.EmailField(_("new email address, not yet verified"), max_length=254, blank=True)
 
     objects = UserManager()
 
@@ -292,3 +295,83 @@ class DataAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_label} · {self.get_kind_display()} {self.object_id}".strip()
+
+
+class ProfileChange(models.Model):
+    """One change of a person's profile, for their history: which fields, when, by whom,
+    through what. The values are not copied here (the profile holds the current ones),
+    so the history is not a second copy of the person's data. Append-only."""
+
+    class Source(models.TextChoices):
+        PORTAL = "portal", _("Self-service portal")
+        EMAIL_VERIFICATION = "email_verification", _("Email verification link")
+        REPRESENTATIVE = "representative", _("Customer representative")
+        SECURITY = "security", _("Security report")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="profile_changes",
+        db_index=False,
+    )
+    fields = ArrayField(models.CharField(max_length=64), verbose_name=_("fields changed"))
+    source = models.CharField(_("source"), max_length=32, choices=Source.choices)
+    actor = models.CharField(_("actor"), max_length=64, blank=True, help_text=_("Empty: the person themselves."))
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("profile change")
+        verbose_name_plural = _("profile changes")
+        indexes = [models.Index(fields=["user", "-changed_at"], name="accounts_profilechange_user")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(source__in=["portal", "email_verification", "representative", "security"]),
+                name="accounts_profilechange_source_valid",
+            ),
+        ]
+        triggers = [
+            # History is written once; deleting the user (erasure) deletes it with them.
+            pgtrigger.Protect(name="accounts_profilechange_append_only", operation=pgtrigger.Update),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {', '.join(self.fields)}"
+
+
+class PasswordCompromiseReport(models.Model):
+    """A person's report that someone else may know their password (policy: "notify us
+    promptly"). Reporting ends every session and forces a new password; staff follow up here."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="password_compromise_reports",
+    )
+    reported_at = models.DateTimeField(_("reported at"), default=timezone.now, editable=False)
+    note = models.TextField(_("what the person told us"), blank=True, max_length=2000)
+    ip_address = models.GenericIPAddressField(_("reported from IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=512, blank=True)
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handled by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    staff_note = models.TextField(_("staff note"), blank=True)
+
+    class Meta:
+        verbose_name = _("compromised password report")
+        verbose_name_plural = _("compromised password reports")
+        indexes = [
+            models.Index(
+                fields=["-reported_at"], condition=models.Q(handled_at__isnull=True), name="accounts_pwreport_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.reported_at:%Y-%m-%d %H:%M}"

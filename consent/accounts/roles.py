@@ -45,6 +45,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "requests_app.add_subjectrequest",
         "requests_app.change_subjectrequest",
         "requests_app.view_representativeoffice",
+        "accounts.view_profilechange",
+        "accounts.view_passwordcompromisereport",
+        "accounts.change_passwordcompromisereport",
+        "notifications.view_outboundemail",
     ],
     # Everything the platform does for people, plus publishing, keys, staff accounts and their
     # second factors, and the logs (who looked at whom, failed logins).
@@ -97,6 +101,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "requests_app.change_thirdparty",
         "requests_app.view_disclosure",
         "requests_app.add_disclosure",
+        "accounts.view_profilechange",
+        "accounts.view_passwordcompromisereport",
+        "accounts.change_passwordcompromisereport",
+        "notifications.view_outboundemail",
+        "notifications.requeue_outboundemail",
     ],
     # Imports and scrubs: lists in, lists out; never a person's profile or consent record.
     MARKETING: [
@@ -115,6 +124,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.view_subject",
         "accounts.view_apikey",
         "accounts.view_dataaccess",
+        "accounts.view_profilechange",
+        "accounts.view_passwordcompromisereport",
+        "notifications.view_outboundemail",
         "otp_totp.view_totpdevice",
         "otp_static.view_staticdevice",
         "axes.view_accessattempt",

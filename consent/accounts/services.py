@@ -1,13 +1,37 @@
 import ipaddress
+import secrets
 import uuid
 
 from axes.helpers import get_client_ip_address
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consent.accounts.identity import email_digest, identity_key_fingerprint
-from consent.accounts.models import ApiKey, ApiScope, DataAccess, IdentityKey, Subject, User
+from consent.accounts.identity import InvalidIdentifier, canonical_email, email_digest, identity_key_fingerprint
+from consent.accounts.models import (
+    ApiKey,
+    ApiScope,
+    DataAccess,
+    IdentityKey,
+    PasswordCompromiseReport,
+    ProfileChange,
+    Subject,
+    User,
+)
+
+# What a person may change about themselves (the email address only through a verified link).
+PROFILE_FIELDS = (
+    "first_name",
+    "last_name",
+    "phone",
+    "street_address",
+    "postal_code",
+    "city",
+    "country",
+    "language",
+    "occupation",
+)
 
 
 @transaction.atomic
@@ -116,3 +140,128 @@ def _ip_or_none(value: str | None) -> str | None:
         return str(ipaddress.ip_address(value)) if value else None
     except ValueError:
         return None
+
+
+@transaction.atomic
+def user_profile_update(*, user: User, changes: dict, source: str, actor: str = "") -> list[str]:
+    """Apply `changes` ({field: value}, fields of PROFILE_FIELDS) and record which fields
+    changed in the person's history. Returns the names of the fields that changed."""
+    unknown = sorted(set(changes) - set(PROFILE_FIELDS))
+    if unknown:
+        raise ValidationError(_("These fields cannot be changed here: %(fields)s.") % {"fields": ", ".join(unknown)})
+    current = User.objects.select_for_update().get(pk=user.pk)
+    changed = []
+    for field, value in changes.items():
+        value = value if value is not None else ""
+        if str(getattr(current, field) or "") != str(value):
+            setattr(current, field, value)
+            changed.append(field)
+    if not changed:
+        return []
+    current.full_clean(exclude=[f.name for f in User._meta.fields if f.name not in changed])
+    current.save(update_fields=changed)
+    ProfileChange.objects.create(user=current, fields=changed, source=source, actor=actor)
+    user.__dict__.update({field: getattr(current, field) for field in changed})
+    return changed
+
+
+def profile_change_record(*, user: User, fields: list[str], source: str, actor: str = "") -> ProfileChange | None:
+    """Record, for the person's history, a change made elsewhere (the back office's form)."""
+    personal = [field for field in fields if field in (*PROFILE_FIELDS, "email")]
+    if not personal:
+        return None
+    return ProfileChange.objects.create(user=user, fields=personal, source=source, actor=actor)
+
+
+def _address_taken(email: str, *, by_other_than: User) -> bool:
+    return User.objects.filter(email=email).exclude(pk=by_other_than.pk).exists()
+
+
+@transaction.atomic
+def user_email_change_request(*, user: User, new_email: str) -> str | None:
+    """Remember `new_email` as the address the person wants; it replaces theirs only
+    when they follow the link sent to it (user_email_verify). Returns the canonical new
+    address, or None when it is the address they already have."""
+    try:
+        email = canonical_email(new_email)
+    except InvalidIdentifier as exc:
+        raise ValidationError({"email": str(exc)}) from None
+    current = User.objects.select_for_update().get(pk=user.pk)
+    if email == current.email:
+        if current.pending_email:
+            current.pending_email = ""
+            current.save(update_fields=["pending_email"])
+        return None
+    if _address_taken(email, by_other_than=current):
+        raise ValidationError({"email": _("Another account uses this address.")})
+    current.pending_email = email
+    current.save(update_fields=["pending_email"])
+    user.pending_email = email
+    return email
+
+
+class EmailVerification:
+    """What following a verification link did."""
+
+    VERIFIED = "verified"  # the address the account has, now verified
+    CHANGED = "changed"  # the account's new address, now in effect
+
+
+@transaction.atomic
+def user_email_verify(*, user_id: int, email: str) -> tuple[User, str]:
+    """The person proved they receive mail at `email`: mark it verified, or make it the
+    account's address if it is the pending one. Raises ValidationError when `email` is
+    neither (the link is for an address since replaced)."""
+    user = User.objects.select_for_update().filter(pk=user_id, is_active=True).first()
+    if user is None:
+        raise ValidationError(_("This link is not valid."))
+    now = timezone.now()
+    if email == user.email:
+        if user.email_verified_at is None:
+            user.email_verified_at = now
+            user.save(update_fields=["email_verified_at"])
+        return user, EmailVerification.VERIFIED
+    if not user.pending_email or email != user.pending_email:
+        raise ValidationError(_("This link is for an address that is no longer waiting to be confirmed."))
+    if _address_taken(email, by_other_than=user):
+        raise ValidationError(_("Another account uses this address."))
+    user.email, user.pending_email, user.email_verified_at = email, "", now
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["email", "pending_email", "email_verified_at"])
+    except IntegrityError:
+        # Another account took the address a moment ago (accounts_user_email_ci_unique).
+        raise ValidationError(_("Another account uses this address.")) from None
+    # The person is the same person: their Subject follows the address they use.
+    subject = Subject.objects.select_for_update().filter(user=user).first()
+    new_digest = email_digest(email)
+    if subject is not None and not Subject.objects.filter(email_digest=new_digest).exclude(pk=subject.pk).exists():
+        subject.email_digest = new_digest
+        subject.save(update_fields=["email_digest"])
+    ProfileChange.objects.create(user=user, fields=["email"], source=ProfileChange.Source.EMAIL_VERIFICATION)
+    return user, EmailVerification.CHANGED
+
+
+@transaction.atomic
+def user_password_compromised(
+    *, user: User, note: str = "", ip_address: str | None = None, user_agent: str = ""
+) -> PasswordCompromiseReport:
+    """Someone else may know the password: replace it with a random one nobody knows
+    (which also ends every session, since a session is bound to the password hash), so
+    only a reset through the person's mailbox lets them in again; record the report."""
+    current = User.objects.select_for_update().get(pk=user.pk)
+    current.set_password(secrets.token_urlsafe(32))
+    current.save(update_fields=["password"])
+    user.password = current.password
+    ProfileChange.objects.create(user=current, fields=["password"], source=ProfileChange.Source.SECURITY)
+    return PasswordCompromiseReport.objects.create(
+        user=current, note=note[:2000], ip_address=ip_address, user_agent=user_agent[:512]
+    )
+
+
+@transaction.atomic
+def password_compromise_reports_close(*, reports: list[int], staff: User, note: str = "") -> int:
+    """Mark open reports as handled by `staff`. Returns how many were open."""
+    return PasswordCompromiseReport.objects.filter(pk__in=reports, handled_at__isnull=True).update(
+        handled_at=timezone.now(), handled_by=staff, staff_note=note
+    )

@@ -10,18 +10,21 @@ from typing import NamedTuple
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from consent.accounts.models import User
 from consent.accounts.roles import REPRESENTATIVE, roles_sync
 from consent.accounts.second_factor import TOTP_DEVICE_NAME, backup_codes_replace
-from consent.accounts.services import user_create
+from consent.accounts.services import user_create, user_email_verify
 from consent.demo import policy_texts
 from consent.ledger.chain import Evidence
 from consent.ledger.services import Actor, consent_record
 from consent.policies.models import PolicyDocument, PolicyVersion
 from consent.policies.selectors import policy_version_current
 from consent.policies.services import policy_version_create, policy_version_publish
+from consent.portal import services as portal
+from consent.portal.selectors import privacy_policy_shown
 
 DEMO_ACCOUNTS = {
     "admin": {"email": "admin@example.com", "first_name": "Ada", "last_name": "Admin", "is_superuser": True},
@@ -32,6 +35,11 @@ DEMO_ACCOUNTS = {
         "group": REPRESENTATIVE,
     },
 }
+
+
+# Each demo version was announced this long before it took effect, so the public pages and
+# `?at=` answer for any date between versions as they would have then.
+DEMO_NOTICE_PERIOD = datetime.timedelta(days=14)
 
 
 def _midnight_utc(iso_date: str) -> datetime.datetime:
@@ -65,7 +73,8 @@ def policies_demo_seed() -> None:
                     summary_of_changes=version_spec["summary_of_changes"],
                 )
             if version.status == PolicyVersion.Status.DRAFT:
-                policy_version_publish(version=version)
+                published_at = min(version.effective_at - DEMO_NOTICE_PERIOD, timezone.now())
+                policy_version_publish(version=version, published_at=published_at)
 
 
 # People whose choices fill the demo ledger: (profile, [(purpose, channel, decision, source)]).
@@ -121,7 +130,7 @@ class DemoLogin(NamedTuple):
     role: str
     email: str
     password: str
-    totp_secret: str  # base32, as authenticator apps take it
+    totp_secret: str  # base32, as authenticator apps take it; "" for the end user
     backup_codes: list[str]
 
 
@@ -129,14 +138,15 @@ def _demo_credentials(path: Path) -> dict[str, dict]:
     # Random on first run, then kept in var/ so the printed login stays valid, database or not.
     stored = json.loads(path.read_text()) if path.exists() else {}
     credentials = {}
-    for role in DEMO_ACCOUNTS:
+    for role in [*DEMO_ACCOUNTS, END_USER]:
         entry = stored.get(role)
         if isinstance(entry, str):  # written before staff had a second factor: keep the password
             entry = {"password": entry}
         entry = dict(entry or {})
         entry.setdefault("password", secrets.token_urlsafe(12))
-        entry.setdefault("totp_key", default_key())
-        entry.setdefault("backup_codes", [secrets.token_hex(4) for _n in range(3)])
+        if role != END_USER:  # staff sign in with a second factor; the end user does not
+            entry.setdefault("totp_key", default_key())
+            entry.setdefault("backup_codes", [secrets.token_hex(4) for _n in range(3)])
         credentials[role] = entry
     if credentials != stored:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -153,6 +163,51 @@ def _demo_second_factor(user: User, totp_key: str, backup_codes: list[str]) -> N
         user=user, key=totp_key, defaults={"name": str(TOTP_DEVICE_NAME), "confirmed": True}
     )
     backup_codes_replace(user=user, codes=backup_codes)
+
+
+# A person who registered through the portal, so the portal shows something at once.
+END_USER = "end user"
+DEMO_END_USER = {
+    "email": "eva.berg@example.se",
+    "first_name": "Eva",
+    "last_name": "Berg",
+    "phone": "+46701234567",
+    "street_address": "Storgatan 12",
+    "postal_code": "111 22",
+    "city": "Stockholm",
+    "country": "SE",
+    "language": "sv",
+    "occupation": "Project manager",
+}
+_DEMO_CONTEXT = portal.RequestContext(ip_address="192.0.2.20", user_agent="demo")
+
+
+def _demo_end_user(password: str) -> User:
+    """Registered through the portal's own services: the ledger events, the confirmation
+    email, a verified address, a later change of mind and a profile correction."""
+    user = User.objects.filter(email=DEMO_END_USER["email"]).first()
+    if user is None:
+        profile = {k: v for k, v in DEMO_END_USER.items() if k != "email"}
+        shown = privacy_policy_shown(country=profile["country"], language=profile["language"])
+        user = portal.registration_create(
+            email=DEMO_END_USER["email"], password=password, profile=profile, age=41,
+            marketing_own={"email", "postal"}, marketing_third_party=set(),
+            policy_version_id=shown.version.pk, policy_language=shown.text["language"],
+            policy_text_hash=shown.text["content_hash"], context=_DEMO_CONTEXT,
+        ).user  # fmt: skip
+        user_email_verify(user_id=user.pk, email=user.email)
+        for purpose, channel, decision in (
+            ("marketing_own", "postal", "withdrawn"),
+            ("cookies_analytics", None, "granted"),
+            ("research", "phone", "withdrawn"),
+        ):
+            portal.choice_change(
+                user=user, purpose=purpose, channel=channel, decision=decision, language="sv", context=_DEMO_CONTEXT
+            )
+        portal.profile_update(user=user, email=user.email, changes={"occupation": "Head of projects"})
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return user
 
 
 @transaction.atomic
@@ -179,4 +234,6 @@ def demo_seed(*, credentials_path: Path | None = None) -> list[DemoLogin]:
         _demo_second_factor(user, login["totp_key"], login["backup_codes"])
         secret = base64.b32encode(bytes.fromhex(login["totp_key"])).decode()
         logins.append(DemoLogin(role, user.email, login["password"], secret, login["backup_codes"]))
+    end_user = _demo_end_user(credentials[END_USER]["password"])
+    logins.append(DemoLogin(END_USER, end_user.email, credentials[END_USER]["password"], "", []))
     return logins

@@ -139,8 +139,14 @@ def policy_version_update(*, version: PolicyVersion, **fields) -> PolicyVersion:
 
 
 @transaction.atomic
-def policy_version_publish(*, version: PolicyVersion, actor=None) -> PolicyVersion:
+def policy_version_publish(
+    *, version: PolicyVersion, actor=None, published_at: datetime.datetime | None = None
+) -> PolicyVersion:
     """Put a draft in force for its document and country; the version it replaces is retired.
+
+    `published_at` records a publication that happened earlier (loading a policy's
+    history, the demo): never in the future, and not before the publication of the
+    version it replaces, which is retired at that same moment.
 
     Sets ``content_hashes`` to {language: SHA-256 hex of ``title + "\\n\\n" + body``}
     (UTF-8; the English title where a language has none) for each language that has
@@ -176,6 +182,17 @@ def policy_version_publish(*, version: PolicyVersion, actor=None) -> PolicyVersi
         )
 
     now = timezone.now()
+    if published_at is not None:
+        if published_at > now:
+            raise ValidationError({"published_at": _("A publication date cannot be in the future.")})
+        if previous is not None and published_at < previous.published_at:
+            raise ValidationError(
+                {
+                    "published_at": _("Version %(current)s, which this one replaces, was published later than that.")
+                    % {"current": previous.label}
+                }
+            )
+        now = published_at
     if previous is not None:
         # Retire first: only one version per document and country may be published.
         previous.status = PolicyVersion.Status.RETIRED
@@ -191,3 +208,10 @@ def policy_version_publish(*, version: PolicyVersion, actor=None) -> PolicyVersi
 
     transaction.on_commit(lambda: policy_version_published.send(sender=PolicyVersion, version=draft, retired=previous))
     return draft
+
+
+def policy_version_hold(*, version: PolicyVersion) -> PolicyVersion:
+    """Lock `version` FOR SHARE until the caller's transaction ends and return it as it is
+    now: a publication that would retire it waits, so a consent recorded meanwhile cites a
+    version that is still in force when it commits. Many holders do not wait for each other."""
+    return PolicyVersion.objects.raw("SELECT * FROM policies_policyversion WHERE id = %s FOR SHARE", [version.pk])[0]

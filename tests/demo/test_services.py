@@ -64,7 +64,8 @@ def test_seed_demo_is_idempotent_and_its_logins_work(client, tmp_path, settings)
     assert first.getvalue() == second.getvalue()
     assert (User.objects.count(), ConsentEvent.objects.count(), PolicyVersion.objects.count()) == counts
     assert User.objects.filter(is_staff=True).count() == 2
-    assert counts[1] == 9 and counts[2] == 6
+    # Three demo people's choices, and the end user's registration and later changes.
+    assert counts[1] == 9 + 7 and counts[2] == 6
 
     lines = first.getvalue().splitlines()
     index = next(n for n, line in enumerate(lines) if line.strip().startswith("admin"))
@@ -105,3 +106,21 @@ def test_representative_sees_the_admin_with_limited_rights(client, tmp_path, set
     assert rep.has_perm("accounts.view_subject")
     assert not rep.has_perm("accounts.delete_user")
     assert not rep.has_perm("accounts.add_apikey")
+
+
+def test_the_demo_end_user_logs_in_to_a_portal_with_a_history(client, tmp_path, settings):
+    settings.VAR_DIR = tmp_path
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    line = next(line for line in out.getvalue().splitlines() if line.strip().startswith("end-user"))
+    _role, email, _label, password = line.split()
+
+    response = client.post("/accounts/login/", {"username": email, "password": password})
+
+    assert response.status_code == 302 and response["Location"] == "/portal/"
+    user = User.objects.get(email=email)
+    assert user.email_verified_at is not None and not user.is_staff
+    history = client.get("/portal/history/").content.decode()
+    assert history.count('id="event-') == 7
+    assert "occupation" in history  # a profile change
+    assert ConsentEvent.objects.filter(subject__user=user, source="registration").count() == 4

@@ -221,3 +221,11 @@ def test_blank_parameters_mean_the_defaults(api_client, demo):
     response = api_client.get("/api/v1/policies/privacy-policy/current/?language=&country=", HTTP_ACCEPT_LANGUAGE="sv")
     assert response.status_code == 200
     assert (response.json()["language"], response.json()["country"]) == ("sv", "")
+
+
+@pytest.mark.parametrize(
+    ("at", "label"), [("2024-06-01T00:00:00Z", "1.0"), ("2025-06-01T00:00:00Z", "1.1"), ("2026-07-01T00:00:00Z", "2.0")]
+)
+def test_the_demo_history_answers_for_any_date_between_versions(api_client, demo, at, label):
+    response = api_client.get("/api/v1/policies/privacy-policy/current/", {"at": at})
+    assert response.status_code == 200 and response.json()["label"] == label

@@ -170,3 +170,27 @@ def test_publish_announces_itself_once_committed(make_version, django_capture_on
         policy_version_published.disconnect(receiver)
 
     assert received == [(second.pk, first.pk)]
+
+
+def test_a_past_publication_can_be_recorded_and_retires_its_predecessor_then(make_version):
+    old = make_version("1.0", effective_at=datetime.datetime(2024, 1, 15, tzinfo=datetime.UTC))
+    policy_version_publish(version=old, published_at=datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC))
+    new = make_version("2.0", effective_at=datetime.datetime(2025, 3, 1, tzinfo=datetime.UTC))
+    when = datetime.datetime(2025, 2, 15, tzinfo=datetime.UTC)
+
+    policy_version_publish(version=new, published_at=when)
+
+    old.refresh_from_db()
+    assert (new.status, new.published_at) == ("published", when)
+    assert (old.status, old.retired_at) == ("retired", when)
+
+
+def test_a_publication_date_in_the_future_or_before_the_predecessors_is_refused(make_version):
+    old = make_version("1.0", publish=True)
+    new = make_version("2.0")
+    with pytest.raises(ValidationError, match="cannot be in the future"):
+        policy_version_publish(version=new, published_at=datetime.datetime(2100, 1, 1, tzinfo=datetime.UTC))
+    with pytest.raises(ValidationError, match="was published later"):
+        policy_version_publish(version=new, published_at=old.published_at - datetime.timedelta(days=1))
+    new.refresh_from_db()
+    assert new.status == "draft"

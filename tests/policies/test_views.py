@@ -117,9 +117,9 @@ def test_drafts_are_never_shown(client, demo):
 @pytest.mark.parametrize(
     ("language", "inserted"),
     [
-        ("en", "### Transfers outside the EEA"),
-        ("sv", "### Överföringar utanför EES"),
-        ("fr", "### Transferts hors de l'EEE"),
+        ("en", "<h3>Transfers outside the EEA</h3>"),
+        ("sv", "<h3>Överföringar utanför EES</h3>"),
+        ("fr", "<h3>Transferts hors de l'EEE</h3>"),
     ],
 )
 def test_diff_page_marks_insertions_and_deletions(client, demo, language, inserted):
@@ -133,6 +133,10 @@ def test_diff_page_marks_insertions_and_deletions(client, demo, language, insert
     assert '<ins class="diff-line diff-insert"><span class="visually-hidden">' in content
     assert inserted in content
     assert '<del class="diff-line diff-delete">' in content
+    # Lines read as the text reads, not as its markup.
+    diff = content.split('<div class="diff"', 1)[1]
+    assert "## " not in diff and "**" not in diff and "|---" not in diff.replace(" ", "")
+    assert "<strong>" in diff or "<li>" in diff
 
 
 def test_text_is_escaped(client, make_version):

@@ -17,11 +17,12 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consent.accounts.auth import staff_may
-from consent.accounts.models import User
+from consent.accounts.models import PasswordCompromiseReport, ProfileChange, User
 from consent.accounts.roles import AUDITOR, MARKETING, PRIVACY_OFFICER, REPRESENTATIVE, ROLE_PERMISSIONS
 from consent.accounts.services import api_key_create, data_access_record
 from consent.ledger.models import EvidenceErasure
 from consent.ledger.services import Actor, consent_evidence_erase, ledger_checkpoint_take
+from consent.notifications.models import OutboundEmail
 from consent.policies.models import PolicyDocument, PolicyVersion
 from consent.policies.services import policy_version_create
 from consent.suppression.models import SuppressionEntry, SuppressionImport
@@ -52,6 +53,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     "ledger.consentevent": {REP: "v", PO: "v", AUD: "v"},  # the ledger is read-only for everyone
     "ledger.ledgercheckpoint": {PO: "v", AUD: "v"},  # integrity proofs: no personal data
     "ledger.evidenceerasure": {PO: "v", AUD: "v"},
+    "accounts.profilechange": {REP: "v", PO: "v", AUD: "v"},  # which fields changed, never the values
+    "accounts.passwordcompromisereport": {REP: "vc", PO: "vc", AUD: "v"},  # staff follow up and close it
+    "notifications.outboundemail": {REP: "v", PO: "v", AUD: "v"},  # re-queued by an action
     "suppression.suppressionentry": {REP: "v", PO: "v", MKT: "v", AUD: "v"},  # added by services only
     "suppression.suppressionimport": {PO: "va", MKT: "va", AUD: "v"},
 }
@@ -60,6 +64,8 @@ EXPECTED_ACTIONS: dict[str, dict[str, set[str]]] = {
     "policies.policyversion": {PO: {"publish_selected"}},
     "axes.accessattempt": {PO: {"cleanup_expired_attempts"}},
     "accounts.subject": {REP: {"take_off_marketing"}, PO: {"take_off_marketing"}},
+    "accounts.passwordcompromisereport": {REP: {"mark_handled"}, PO: {"mark_handled"}},
+    "notifications.outboundemail": {PO: {"requeue"}},
 }
 # Lists where bulk deletion is never offered, even with the permission.
 NO_BULK_DELETE = {"policies.policyversion"}
@@ -113,6 +119,16 @@ def objects() -> dict[str, object]:
         "ledger.consentevent": event,
         "ledger.ledgercheckpoint": ledger_checkpoint_take(),
         "ledger.evidenceerasure": EvidenceErasure.objects.get(),
+        "accounts.profilechange": ProfileChange.objects.create(user=customer, fields=["city"], source="portal"),
+        "accounts.passwordcompromisereport": PasswordCompromiseReport.objects.create(user=customer),
+        "notifications.outboundemail": OutboundEmail.objects.create(
+            template="greeting",
+            language="sv",
+            subject=customer.subject,
+            to_address="maria@example.se",
+            from_address="privacy@example.com",
+            message_id="<1@test>",
+        ),  # fmt: skip
         "suppression.suppressionentry": entry,
         "suppression.suppressionimport": SuppressionImport.objects.create(
             file_name="list.csv", file_size=10, sha256="0" * 64, created_by="test", reason="import"

@@ -87,3 +87,12 @@ def render_policy_text(text: str) -> SafeString:
 @register.filter(name="policy_html")
 def policy_html(text: str) -> SafeString:
     return render_policy_text(text)
+
+
+@register.filter(name="policy_line_html")
+def policy_line_html(line: str) -> SafeString:
+    """One line of a diff as a reader sees it: a heading, list item, paragraph or table row
+    rendered as in the full text; a table's header rule, which a reader never sees, as nothing."""
+    if _TABLE_RULE.match((line or "").strip()):
+        return mark_safe("")  # noqa: S308 - a constant
+    return render_policy_text(line)

@@ -1,0 +1,240 @@
+"""The outbox in `make bench`: how fast it delivers, and how soon a confirmation arrives.
+
+- Delivery rate: N emails queued in one transaction (as a policy notice queues them); from
+  the commit, a Celery worker with 1, then 2, processes sends them to a local SMTP server.
+  Emails per second from the commit to the last one received.
+- Ceiling: Django's SMTP backend sending the same N messages over one connection to the
+  same server, from this process: what the SMTP path allows at all.
+- Registration to inbox: registrations through `registration_create`, one after another,
+  each timed from its commit to the SMTP server receiving its confirmation (worker running).
+
+Needs Redis (CELERY_BROKER_URL, or REDIS_URL's server on the next database number). The SMTP
+server and the worker are the test suite's own (tests/notifications/smtp.py, worker.py).
+Self-contained: `run()` returns the figures, `rows()` the report lines."""
+
+import os
+import time
+import uuid
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
+
+GOAL_EMAILS_PER_SECOND = 500
+GOAL_CONFIRMATION_P95_SECONDS = 2.0
+WAIT_SECONDS = 120
+
+
+@dataclass
+class OutboxResult:
+    messages: int = 0
+    rates: dict[int, float] = field(default_factory=dict)  # worker processes -> emails/s
+    ceiling: float | None = None  # emails/s, Django's backend, one connection
+    latencies: list[float] = field(default_factory=list)  # seconds, registration commit -> received
+    skipped: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def p95(self) -> float | None:
+        return _percentile(self.latencies, 0.95) if self.latencies else None
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def broker() -> str | None:
+    if os.environ.get("CELERY_BROKER_URL"):
+        return os.environ["CELERY_BROKER_URL"]
+    if not os.environ.get("REDIS_URL"):
+        return None
+    parts = urlsplit(os.environ["REDIS_URL"])
+    return urlunsplit(parts._replace(path=f"/{int(parts.path.strip('/') or 0) + 1}"))
+
+
+def run(*, messages: int = 2000, registrations: int = 20, processes: tuple[int, ...] = (1, 2)) -> OutboxResult:
+    url = broker()
+    if url is None:
+        return OutboxResult(skipped="needs Redis: set REDIS_URL or CELERY_BROKER_URL")
+    from tests.notifications.smtp import SmtpSink
+
+    result = OutboxResult(messages=messages)
+    with SmtpSink(parse=False) as sink:
+        for count in processes:
+            rows = _delivery(sink, url, count, messages, result)
+            if count == processes[0]:
+                result.ceiling = _ceiling(sink, rows)
+            _forget(rows)
+        result.latencies = _registrations(sink, url, registrations, result)
+    return result
+
+
+def _worker(sink, url: str, processes: int):
+    from tests.notifications.worker import Worker, unique_queue
+
+    queue = unique_queue()
+    worker = Worker(
+        email_port=sink.port,
+        queue=queue,
+        concurrency=processes,
+        env={"DJANGO_DEBUG": "false", "CELERY_BROKER_URL": url, "DJANGO_LOG_LEVEL": "WARNING"},
+    )
+    worker.wait_ready()
+    return worker
+
+
+def _queue(count: int, tag: str) -> tuple[list[int], float]:
+    """Queue `count` emails in one transaction; returns their ids and the moment of the commit."""
+    from django.db import transaction
+
+    from consent.notifications.services import email_queue
+
+    with transaction.atomic():
+        ids = [
+            email_queue(
+                to=f"bench-{tag}-{i}@example.com",
+                template="email_verify",
+                context={
+                    "user": {"first_name": "Bench"},
+                    "email": f"bench-{tag}-{i}@example.com",
+                    "verification_url": "https://example.com/verify/x/",
+                },  # fmt: skip
+                language=("en", "sv", "fr")[i % 3],
+            ).pk
+            for i in range(count)
+        ]
+        committed = time.monotonic()
+    return ids, committed
+
+
+def _wait(sink, count: int) -> list[tuple[object, float]]:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while len(sink.received()) < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return sink.received()
+
+
+def _delivery(sink, url: str, processes: int, messages: int, result: OutboxResult) -> list[int]:
+    from tests.notifications.worker import publishing_to
+
+    worker = _worker(sink, url, processes)
+    try:
+        sink.clear()
+        with publishing_to(url, worker.queue):
+            ids, committed = _queue(messages, uuid.uuid4().hex[:8])
+            received = _wait(sink, messages)
+    finally:
+        worker.stop()
+    if len(received) < messages:
+        result.notes.append(f"{processes} worker process(es): only {len(received)} of {messages} arrived")
+    last = max(at for _message, at in received) if received else committed
+    result.rates[processes] = len(received) / max(last - committed, 1e-9)
+    duplicates = len(received) - len({message for message, _at in received})
+    if duplicates:
+        result.notes.append(f"{processes} worker process(es): {duplicates} duplicate Message-IDs")
+    return ids
+
+
+def _ceiling(sink, ids: list[int]) -> float:
+    from django.core.mail import get_connection
+
+    from consent.notifications.models import OutboundEmail
+    from consent.notifications.sending import email_message
+
+    emails = [email_message(email) for email in OutboundEmail.objects.filter(pk__in=ids).order_by("pk")]
+    sink.clear()
+    connection = get_connection(
+        "django.core.mail.backends.smtp.EmailBackend", host="127.0.0.1", port=sink.port,
+        username="", password="", use_tls=False, use_ssl=False, fail_silently=False,
+    )  # fmt: skip
+    started = time.monotonic()
+    connection.open()
+    connection.send_messages(emails)
+    received = _wait(sink, len(emails))
+    connection.close()
+    last = max(at for _message, at in received)
+    return len(received) / max(last - started, 1e-9)
+
+
+def _forget(ids: list[int]) -> None:
+    from consent.notifications.models import OutboundEmail
+
+    OutboundEmail.objects.filter(pk__in=ids).delete()
+
+
+def _registrations(sink, url: str, count: int, result: OutboxResult) -> list[float]:
+    from django.db import transaction
+
+    from consent.demo.services import policies_demo_seed
+    from consent.notifications.models import OutboundEmail
+    from consent.portal.selectors import privacy_policy_shown
+    from consent.portal.services import RequestContext, registration_create
+    from tests.notifications.worker import publishing_to
+
+    policies_demo_seed()
+    shown = privacy_policy_shown(country="SE", language="sv")
+    run_tag = uuid.uuid4().hex[:8]
+    latencies = []
+    worker = _worker(sink, url, 1)
+    try:
+        with publishing_to(url, worker.queue):
+            sink.clear()
+            for i in range(count):
+                with transaction.atomic():
+                    user = registration_create(
+                        email=f"bench-reg-{run_tag}-{i}@example.com", password=None,
+                        profile={"first_name": "Bench", "last_name": str(i), "country": "SE", "language": "sv"},
+                        age=30, marketing_own={"email"}, marketing_third_party=set(),
+                        policy_version_id=shown.version.pk, policy_language=shown.text["language"],
+                        policy_text_hash=shown.text["content_hash"], context=RequestContext("192.0.2.1", "bench"),
+                    ).user  # fmt: skip
+                    committed = time.monotonic()
+                message_id = OutboundEmail.objects.get(dedupe_key=f"registration-confirmation:{user.pk}").message_id
+                deadline = time.monotonic() + 30
+                arrived = None
+                while arrived is None and time.monotonic() < deadline:
+                    arrived = next((at for message, at in sink.received() if message == message_id), None)
+                    time.sleep(0.002)
+                if arrived is None:
+                    result.notes.append(f"registration {i}: no confirmation within 30 s")
+                else:
+                    latencies.append(arrived - committed)
+    finally:
+        worker.stop()
+    OutboundEmail.objects.filter(
+        dedupe_key__startswith="registration-confirmation:", to_address__startswith="bench-reg-"
+    ).delete()
+    return latencies
+
+
+def figures(result: OutboxResult) -> list:
+    """The report's lines; delivery is judged by its goal, and shown beside Django's backend
+    sending the same messages over one connection (the ceiling)."""
+    from bench.report import Figure, verdict
+
+    if result.skipped:
+        return [Figure("Outbox", "-", verdict=f"skipped: {result.skipped}")]
+    lines = []
+    ceiling = f"{result.ceiling:,.0f} /s" if result.ceiling else ""
+    for processes, rate in sorted(result.rates.items()):
+        lines.append(
+            Figure(
+                f"Outbox delivery, {processes} worker process{'es' if processes > 1 else ''} ({result.messages:,} emails)",
+                f"{rate:,.0f} /s",
+                ceiling,
+                f"{rate / result.ceiling:.2f}x" if result.ceiling else "",
+                f">= {GOAL_EMAILS_PER_SECOND} /s",
+                verdict(rate >= GOAL_EMAILS_PER_SECOND),
+            )
+        )
+    if result.latencies:
+        p50 = _percentile(result.latencies, 0.5)
+        lines.append(
+            Figure(
+                f"Registration commit -> confirmation received, p95 ({len(result.latencies)} registrations)",
+                f"{result.p95:.2f} s",
+                goal=f"<= {GOAL_CONFIRMATION_P95_SECONDS:.0f} s",
+                verdict=verdict(result.p95 <= GOAL_CONFIRMATION_P95_SECONDS),
+                note=f"p50 {p50 * 1000:.0f} ms, max {max(result.latencies) * 1000:.0f} ms",
+            )
+        )
+    return lines
