@@ -19,7 +19,7 @@ from consent.accounts.second_factor import TOTP_DEVICE_NAME, backup_codes_replac
 from consent.accounts.services import user_create, user_email_verify
 from consent.demo import policy_texts
 from consent.ledger.chain import Evidence
-from consent.ledger.services import Actor, consent_record
+from consent.ledger.services import Actor, consent_record, ledger_checkpoint_take
 from consent.policies.models import PolicyDocument, PolicyVersion
 from consent.policies.selectors import policy_version_current
 from consent.policies.services import policy_version_create, policy_version_publish
@@ -236,4 +236,7 @@ def demo_seed(*, credentials_path: Path | None = None) -> list[DemoLogin]:
         logins.append(DemoLogin(role, user.email, login["password"], secret, login["backup_codes"]))
     end_user = _demo_end_user(credentials[END_USER]["password"])
     logins.append(DemoLogin(END_USER, end_user.email, credentials[END_USER]["password"], "", []))
+    # Anchor what the demo wrote, so `verify_ledger` on a fresh demo database has a
+    # checkpoint to prove the chains against (the beat task takes the later ones).
+    ledger_checkpoint_take()
     return logins

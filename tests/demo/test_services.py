@@ -55,6 +55,16 @@ def test_seed_demo_command_seeds_the_policies(tmp_path, settings):
     assert PolicyVersion.objects.count() == 6
 
 
+def test_a_fresh_demo_database_verifies_against_its_checkpoint(tmp_path, settings):
+    settings.VAR_DIR = tmp_path
+    call_command("seed_demo", stdout=io.StringIO())
+    out = io.StringIO()
+
+    call_command("verify_ledger", stdout=out)
+
+    assert "checkpoint" in out.getvalue().lower()
+
+
 def test_seed_demo_is_idempotent_and_its_logins_work(client, tmp_path, settings):
     settings.VAR_DIR = tmp_path
     first, second = io.StringIO(), io.StringIO()
