@@ -370,6 +370,8 @@ SPECTACULAR_SETTINGS = {
         "SuppressionImportStatusEnum": "consent.suppression.models.SuppressionImport.Status",
         "DecisionReasonEnum": "consent.decisions.api.REASONS",
         "PolicyVersionStatusEnum": "consent.policies.models.PolicyVersion.Status",
+        "SubjectRequestStatusEnum": "requests_app.models.SubjectRequest.Status",
+        "SubjectRequestTypeEnum": "requests_app.models.SubjectRequest.Type",
     },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
