@@ -12,7 +12,9 @@ def offices(db) -> dict[str, RepresentativeOffice]:
     """The default office (from the migration) and a Nordic and a French one."""
     return {
         "default": RepresentativeOffice.objects.get(is_default=True),
-        "nordic": RepresentativeOffice.objects.create(name="Stockholm", countries=["SE", "NO", "DK"], email="se@x.example"),
+        "nordic": RepresentativeOffice.objects.create(
+            name="Stockholm", countries=["SE", "NO", "DK"], email="se@x.example"
+        ),
         "france": RepresentativeOffice.objects.create(name="Paris", countries=["FR"], email="fr@x.example"),
     }
 

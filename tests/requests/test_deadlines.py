@@ -52,9 +52,7 @@ def test_elsewhere_thirty_days_and_the_pause_moves_the_deadline():
     assert deadlines.due_at(country="JP", type="access", received_at=received) == at(2026, 3, 2, 9)
     assert deadlines.due_at(country="", type="question", received_at=received) == at(2026, 3, 2, 9)
     paused = datetime.timedelta(days=3, hours=2)
-    assert deadlines.due_at(country="JP", type="access", received_at=received, paused_for=paused) == at(
-        2026, 3, 5, 11
-    )
+    assert deadlines.due_at(country="JP", type="access", received_at=received, paused_for=paused) == at(2026, 3, 5, 11)
 
 
 @pytest.mark.django_db
