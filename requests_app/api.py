@@ -17,7 +17,7 @@ from consent.accounts.scope import subject_visible_to_staff
 from consent.accounts.services import data_access_record
 from consent.api.errors import ERRORS, ErrorSerializer
 from requests_app import selectors, services
-from requests_app.common import RequestActor
+from requests_app.common import RequestActor, client_ip_key, public_form_rate
 from requests_app.models import SubjectRequest
 
 
@@ -71,7 +71,7 @@ class RequestCreateApi(APIView):
     )
     def post(self, request):
         if is_ratelimited(
-            request, group="public-form:subject-request", key="ip", rate=settings.PUBLIC_FORM_RATE, increment=True
+            request, group="public-form:subject-request", key=client_ip_key, rate=public_form_rate, increment=True
         ):
             raise exceptions.Throttled()
         data = RequestCreateInputSerializer(data=request.data)

@@ -273,6 +273,10 @@ class RequestEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.request_id} {self.kind} {self.occurred_at:%Y-%m-%d %H:%M}"
 
+    @property
+    def to_status_label(self) -> str:
+        return dict(SubjectRequest.Status.choices).get(self.to_status, self.to_status)
+
 
 class AccessExport(models.Model):
     """The ZIP an access request produced, kept until `expires_at` for the requester to fetch."""

@@ -1,9 +1,10 @@
 """Reads about subject requests: routing, the requester's and the staff's views."""
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from consent.accounts.models import Subject, User
-from requests_app.models import RepresentativeOffice, SubjectRequest
+from requests_app.models import AccessExport, RepresentativeOffice, SubjectRequest
 
 
 def office_for_country(country: str) -> RepresentativeOffice | None:
@@ -22,6 +23,11 @@ def requests_of_subject(*, subject: Subject) -> QuerySet[SubjectRequest]:
 
 def request_by_reference(*, reference: str) -> SubjectRequest | None:
     return SubjectRequest.objects.select_related("office", "subject").filter(reference=reference).first()
+
+
+def export_available(*, request: SubjectRequest) -> AccessExport | None:
+    """The request's export while it may still be downloaded."""
+    return AccessExport.objects.filter(request=request, expires_at__gt=timezone.now()).only("expires_at").first()
 
 
 def request_serialise(request: SubjectRequest) -> dict:

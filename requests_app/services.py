@@ -392,7 +392,10 @@ def request_extend(*, request: SubjectRequest, actor: RequestActor, reason: str)
 def _objection_apply(request: SubjectRequest, *, actor: RequestActor) -> None:
     """Withdraw in the ledger and suppress the address, then complete: no staff action needed."""
     purpose, suppress = OBJECTIONS[request.type]
-    source = ConsentEvent.Source.REPRESENTATIVE if request.channel in STAFF_CHANNELS else ConsentEvent.Source.PORTAL
+    staff_recorded = request.channel in STAFF_CHANNELS
+    source = ConsentEvent.Source.REPRESENTATIVE if staff_recorded else ConsentEvent.Source.PORTAL
+    if request.channel == SubjectRequest.Channel.API:
+        source = ConsentEvent.Source.API
     ledger_actor = actor.ledger_actor()
     choices = scope_choices(purpose=purpose, channel=None)
     for choice_purpose, channel in choices:
@@ -409,9 +412,8 @@ def _objection_apply(request: SubjectRequest, *, actor: RequestActor) -> None:
             digests=[bytes(request.subject.email_digest)],
             purpose=purpose,
             channel=None,
-            reason=SuppressionEntry.Reason.REPRESENTATIVE
-            if source == ConsentEvent.Source.REPRESENTATIVE
-            else SuppressionEntry.Reason.UNSUBSCRIBE_LINK,
+            # A person's objection is a legal right, not an unsubscribe link (whose undo would lift it).
+            reason=SuppressionEntry.Reason.REPRESENTATIVE if staff_recorded else SuppressionEntry.Reason.LEGAL,
             source=f"Subject request {request.reference}",
             actor=ledger_actor,
             ledger_source_override=source,

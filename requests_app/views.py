@@ -2,7 +2,6 @@
 download. A request is shown only to its requester (signed in as its person, or holding a
 fresh emailed link); anyone else gets a 404, as for a reference that does not exist."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,18 +10,14 @@ from django.utils import translation
 from django_ratelimit.decorators import ratelimit
 
 from requests_app import delivery, selectors, services
-from requests_app.common import LinkInvalid, RequestActor, access_token_check
+from requests_app.common import LinkInvalid, RequestActor, access_token_check, client_ip_key, public_form_rate
 from requests_app.forms import PublicRequestForm
 from requests_app.models import SubjectRequest
 
 _SESSION_KEY = "subject_requests"
 
 
-def _public_form_rate(group, request) -> str:
-    return settings.PUBLIC_FORM_RATE
-
-
-@ratelimit(group="public-form:subject-request", key="ip", rate=_public_form_rate, method="POST", block=True)
+@ratelimit(group="public-form:subject-request", key=client_ip_key, rate=public_form_rate, method="POST", block=True)
 def request_new(request):
     if request.method == "POST":
         form = PublicRequestForm(request.POST)
@@ -93,7 +88,7 @@ def request_status(request, reference: str):
         {
             "subject_request": made,
             "events": made.events.all(),
-            "export": getattr(made, "export", None) if made.type == SubjectRequest.Type.ACCESS else None,
+            "export": selectors.export_available(request=made),
             "download_url": reverse("requests:download", args=[reference]),
         },
     )

@@ -265,7 +265,7 @@ def test_objections_withdraw_and_suppress_on_verification_without_staff(type, wi
     if suppressed_purpose == "-":
         assert not entries.exists()
     else:
-        assert list(entries.values_list("purpose", flat=True)) == [suppressed_purpose]
+        assert list(entries.values_list("purpose", "reason")) == [(suppressed_purpose, "legal")]
     allowed = {s.purpose.code: s.overall.allowed for s in consent_state(subject=person.subject)}
     assert not any(allowed.get(code) for code in withdrawn)
 
