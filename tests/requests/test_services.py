@@ -145,6 +145,18 @@ def test_nothing_is_released_or_changed_before_verification():
     assert user.city == "Lund"
 
 
+def test_a_request_made_while_another_is_open_is_verified_on_its_own():
+    first = verified("correction", details="My city is wrong.")
+    assert first.status == Status.OPEN
+    second = submitted("access")
+    assert second.subject_id == first.subject_id and second.verified_at is None
+    for to in ("in_progress", "completed"):
+        with pytest.raises(TransitionRefused):
+            request_transition(request=second, to=to, actor=SYSTEM)
+    second.refresh_from_db()
+    assert second.status == Status.AWAITING_VERIFICATION
+
+
 def test_a_second_request_of_the_same_person_is_verified_on_its_own(django_capture_on_commit_callbacks):
     first = verified("access")
     with django_capture_on_commit_callbacks(execute=True):
