@@ -19,6 +19,15 @@ app.conf.beat_schedule = {
         "task": "consent.notifications.tasks.redact_old_emails_task",
         "schedule": crontab(hour=3, minute=17),
     },
+    # Subject requests: unverified ones expire after REQUEST_VERIFICATION_DAYS; deadline reminders.
+    "expire-unverified-requests": {
+        "task": "requests_app.tasks.expire_unverified_requests_task",
+        "schedule": crontab(hour=2, minute=41),
+    },
+    "remind-request-deadlines": {
+        "task": "requests_app.tasks.remind_request_deadlines_task",
+        "schedule": crontab(hour=7, minute=5),
+    },
 }
 
 

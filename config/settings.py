@@ -222,6 +222,11 @@ PUBLIC_FORM_RATE = env.str("PUBLIC_FORM_RATE", default="10/m")
 RATELIMIT_VIEW = "consent.portal.views.rate_limited"
 # The address an email-verification link confirms is valid for this long.
 EMAIL_VERIFICATION_MAX_AGE = env.int("EMAIL_VERIFICATION_MAX_AGE_HOURS", default=72) * 3600
+# Subject requests: an unverified request expires (contact data purged) after this many days;
+# emailed links to a request's status page and download work this long; exports are kept this long.
+REQUEST_VERIFICATION_DAYS = env.int("REQUEST_VERIFICATION_DAYS", default=14)
+REQUEST_LINK_MAX_AGE_DAYS = env.int("REQUEST_LINK_MAX_AGE_DAYS", default=7)
+REQUEST_EXPORT_DAYS = env.int("REQUEST_EXPORT_DAYS", default=7)
 
 # Languages: English is the default; every page and email exists in sv and fr too.
 LANGUAGE_CODE = "en"
@@ -365,6 +370,8 @@ SPECTACULAR_SETTINGS = {
         "SuppressionImportStatusEnum": "consent.suppression.models.SuppressionImport.Status",
         "DecisionReasonEnum": "consent.decisions.api.REASONS",
         "PolicyVersionStatusEnum": "consent.policies.models.PolicyVersion.Status",
+        "SubjectRequestStatusEnum": "requests_app.models.SubjectRequest.Status",
+        "SubjectRequestTypeEnum": "requests_app.models.SubjectRequest.Type",
     },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],

@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("consent.ledger.api")),
     path("", include("consent.accounts.api")),
     path("", include("consent.policies.api")),
+    path("", include("requests_app.api")),
 ]
 
 urlpatterns = [
@@ -26,6 +27,7 @@ urlpatterns = [
     path("privacy/", include("consent.policies.urls")),
     path("", include("consent.decisions.urls")),
     path("accounts/", include("consent.portal.account_urls")),
+    path("requests/", include("requests_app.urls")),
     path("", include("consent.portal.urls")),
 ]
 

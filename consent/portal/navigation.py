@@ -8,6 +8,7 @@ PORTAL_SECTIONS: list[tuple[str, str]] = [
     ("portal:profile", _("My details")),
     ("portal:choices", _("My choices")),
     ("portal:history", _("History and receipts")),
+    ("portal:requests", _("My requests")),
     ("portal:policy", _("Privacy policy")),
     ("portal:security", _("Security")),
 ]

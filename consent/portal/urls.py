@@ -14,6 +14,7 @@ urlpatterns = [
     path("portal/history/", views.history, name="history"),
     path("portal/history/<int:event_id>/receipt/", views.receipt, name="receipt"),
     path("portal/history/<int:event_id>/receipt.json", views.receipt_json, name="receipt-json"),
+    path("portal/requests/", views.requests, name="requests"),
     path("portal/policy/", views.policy, name="policy"),
     path("portal/security/", views.security, name="security"),
     path("portal/security/report/", views.password_compromise, name="password-compromise"),

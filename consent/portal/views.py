@@ -17,6 +17,10 @@ from consent.policies.selectors import policy_language_active, policy_version_pr
 from consent.portal import selectors, services
 from consent.portal.forms import ChoiceChangeForm, PasswordCompromiseForm, ProfileForm
 from consent.portal.navigation import PORTAL_SECTIONS
+from requests_app import selectors as request_selectors
+from requests_app import services as request_services
+from requests_app.forms import PortalRequestForm
+from requests_app.models import SubjectRequest
 
 
 def request_context(request) -> services.RequestContext:
@@ -217,3 +221,39 @@ def password_compromise(request):
     # Every other session ended with the password; this one ends here.
     logout(request)
     return redirect("password-compromised-done")
+
+
+@login_required
+def requests(request):
+    """The person's subject requests, a form for a new one (verified by their login) and their
+    local office."""
+    subject = services.subject_for_user(request.user)
+    form = PortalRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            made = request_services.request_submit(
+                type=form.cleaned_data["type"],
+                channel=SubjectRequest.Channel.PORTAL,
+                details=form.cleaned_data["details"],
+                user=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _("Request %(reference)s received. We will answer by %(due)s.")
+                % {"reference": made.reference, "due": f"{made.due_at:%Y-%m-%d}"},
+            )
+            return redirect("portal:requests")
+    return _page(
+        request,
+        "portal/requests.html",
+        "portal:requests",
+        {
+            "form": form,
+            "subject_requests": request_selectors.requests_of_subject(subject=subject),
+            "office": request_selectors.office_for_country(str(request.user.country or "")),
+        },
+        status=400 if form.errors else 200,
+    )

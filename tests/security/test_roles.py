@@ -27,6 +27,8 @@ from consent.policies.models import PolicyDocument, PolicyVersion
 from consent.policies.services import policy_version_create
 from consent.suppression.models import SuppressionEntry, SuppressionImport
 from consent.suppression.services import suppression_add
+from requests_app.models import RepresentativeOffice
+from requests_app.services import request_submit
 from tests.factories import UserFactory, record, staff_in_role, staff_login
 
 pytestmark = pytest.mark.django_db
@@ -58,6 +60,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "notifications.outboundemail": {REP: "v", PO: "v", AUD: "v"},  # re-queued by an action
     "suppression.suppressionentry": {REP: "v", PO: "v", MKT: "v", AUD: "v"},  # added by services only
     "suppression.suppressionimport": {PO: "va", MKT: "va", AUD: "v"},
+    "requests_app.subjectrequest": {REP: "vca", PO: "vca", AUD: "v"},  # moved by the workflow form, never deleted
+    "requests_app.representativeoffice": {REP: "v", PO: "vc", AUD: "v"},
 }
 # Admin actions on each list, beyond "delete selected" (offered exactly with d above).
 EXPECTED_ACTIONS: dict[str, dict[str, set[str]]] = {
@@ -66,6 +70,7 @@ EXPECTED_ACTIONS: dict[str, dict[str, set[str]]] = {
     "accounts.subject": {REP: {"take_off_marketing"}, PO: {"take_off_marketing"}},
     "accounts.passwordcompromisereport": {REP: {"mark_handled"}, PO: {"mark_handled"}},
     "notifications.outboundemail": {PO: {"requeue"}},
+    "requests_app.subjectrequest": {REP: {"assign_to_me", "start_work"}, PO: {"assign_to_me", "start_work"}},
 }
 # Lists where bulk deletion is never offered, even with the permission.
 NO_BULK_DELETE = {"policies.policyversion"}
@@ -130,6 +135,10 @@ def objects() -> dict[str, object]:
             message_id="<1@test>",
         ),  # fmt: skip
         "suppression.suppressionentry": entry,
+        "requests_app.subjectrequest": request_submit(
+            type="question", channel="web_form", email="maria@example.se", details="Which data do you hold?"
+        ),
+        "requests_app.representativeoffice": RepresentativeOffice.objects.get(is_default=True),
         "suppression.suppressionimport": SuppressionImport.objects.create(
             file_name="list.csv", file_size=10, sha256="0" * 64, created_by="test", reason="import"
         ),
@@ -300,11 +309,12 @@ def test_the_privacy_officer_gives_roles_but_never_superuser_rights(client, obje
 
 # ---------------------------------------------------------------------------- the API, by session
 SCOPE_MATRIX = {
-    # scope: roles whose verified session may use it (requests:write waits for requests_app's models)
+    # scope: roles whose verified session may use it
     "consent:read": {REP, PO, AUD},
     "consent:write": {REP, PO},
     "suppression:read": {PO, MKT, AUD},  # lists and imports: not a representative's work
     "suppression:write": {PO, MKT},
+    "requests:write": {REP, PO},
 }
 
 

@@ -1,0 +1,297 @@
+"""The back office's request queue: each office's requests by due date, overdue ones marked,
+the request page with its timeline and a workflow form. Every change goes through
+requests_app.services; nothing here writes a request itself."""
+
+import datetime
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_countries import countries
+
+from consent.accounts.admin import PersonDataAdminMixin
+from consent.accounts.models import DataAccess
+from consent.accounts.services import PROFILE_FIELDS
+from requests_app import selectors, services
+from requests_app.common import RequestActor
+from requests_app.models import OPEN_STATUSES, RepresentativeOffice, SubjectRequest
+
+Status = SubjectRequest.Status
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("deadline")
+    parameter_name = "deadline"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", _("Overdue")), ("week", _("Due within 7 days")), ("open", _("Open"))]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        running = queryset.filter(status__in=OPEN_STATUSES)
+        if self.value() == "overdue":
+            return running.filter(due_at__lt=now, paused_at__isnull=True)
+        if self.value() == "week":
+            return running.filter(due_at__gte=now, due_at__lt=now + datetime.timedelta(days=7))
+        if self.value() == "open":
+            return running
+        return queryset
+
+
+class RequestRecordForm(forms.ModelForm):
+    """A representative records a request received by phone, mail or email."""
+
+    verification_method = forms.ChoiceField(
+        label=_("Identity verified by"),
+        required=False,
+        choices=[
+            ("", _("Not yet: email the requester a confirmation link")),
+            *SubjectRequest.VerificationMethod.choices,
+        ],
+        help_text=_("Never attach or copy an identity document: record only that you saw it."),
+    )
+    country = forms.ChoiceField(label=_("country"), required=False, choices=[("", "—"), *list(countries)])
+
+    class Meta:
+        model = SubjectRequest
+        fields = [
+            "type", "channel", "requester_name", "requester_email", "requester_phone", "requester_address",
+            "country", "language", "details",
+        ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].choices = [
+            (value, label) for value, label in SubjectRequest.Channel.choices if value in services.STAFF_CHANNELS
+        ]
+        self.fields["requester_email"].required = True
+
+
+ACTIONS = [
+    ("", "—"),
+    ("comment", _("Add a comment")),
+    ("verify", _("Record identity verification")),
+    ("in_progress", _("Start work")),
+    ("awaiting_requester", _("Ask the requester (pauses the clock)")),
+    ("completed", _("Complete")),
+    ("rejected", _("Reject")),
+    ("withdrawn", _("Withdrawn by the requester")),
+    ("extend", _("Extend the deadline")),
+    ("assign_me", _("Assign to me")),
+    ("correct", _("Apply the correction")),
+]
+
+
+class RequestWorkflowForm(forms.ModelForm):
+    """The request page's one form: what to do next, and the text it needs."""
+
+    action = forms.ChoiceField(label=_("Next step"), choices=ACTIONS, required=False)
+    verification_method_given = forms.ChoiceField(
+        label=_("Identity verified by"), required=False, choices=[("", "—"), *SubjectRequest.VerificationMethod.choices]
+    )
+    text = forms.CharField(
+        label=_("Text"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "The comment, the question to the requester, the answer sent on completion, "
+            "or the reason for a rejection or extension."
+        ),
+    )
+    corrections = forms.CharField(
+        label=_("Corrections"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One per line, field: new value. Fields: %(fields)s.") % {"fields": ", ".join(PROFILE_FIELDS)},
+    )
+
+    class Meta:
+        model = SubjectRequest
+        fields: list[str] = []
+
+    def clean_corrections(self) -> dict:
+        changes = {}
+        for line in self.cleaned_data["corrections"].splitlines():
+            if not line.strip():
+                continue
+            field, sep, value = line.partition(":")
+            if not sep or field.strip() not in PROFILE_FIELDS:
+                raise ValidationError(_("Write each correction as field: value, with one of the fields listed."))
+            changes[field.strip()] = value.strip()
+        return changes
+
+
+@admin.register(SubjectRequest)
+class SubjectRequestAdmin(PersonDataAdminMixin, admin.ModelAdmin):
+    data_access_kind = DataAccess.Kind.REQUEST
+    list_display = ("reference", "type", "status_shown", "office", "due", "assignee", "received_at", "channel")
+    list_filter = (OverdueFilter, "status", "type", "office", "channel")
+    list_select_related = ("office", "assignee")
+    search_fields = ("=reference",)
+    show_full_result_count = False
+    list_per_page = 50
+    ordering = ("due_at",)
+    actions = ["assign_to_me", "start_work"]
+    readonly_fields = (
+        "reference", "type", "status_shown", "subject", "channel", "office", "assignee", "received_at", "due",
+        "paused_at", "paused_for", "extended_at", "extension_reason", "extension_told_at", "verification_method",
+        "verification_level", "verified_by", "verified_at", "requester_name", "requester_email", "requester_phone",
+        "requester_address", "country", "language", "details", "resolution", "rejection_reason", "closed_at",
+        "timeline",
+    )  # fmt: skip
+    fieldsets = (
+        (_("Request"), {"fields": ("reference", "type", "status_shown", "channel", "details")}),
+        (_("Deadline"), {"fields": ("received_at", "due", "paused_at", "paused_for", "extended_at", "extension_reason")}),
+        (_("Requester"), {"fields": ("subject", "requester_name", "requester_email", "requester_phone",
+                                     "requester_address", "country", "language")}),
+        (_("Identity"), {"fields": ("verification_method", "verification_level", "verified_by", "verified_at")}),
+        (_("Handling"), {"fields": ("office", "assignee", "resolution", "rejection_reason", "closed_at")}),
+        (_("Timeline"), {"fields": ("timeline",)}),
+        (_("Next step"), {"fields": ("action", "verification_method_given", "text", "corrections")}),
+    )  # fmt: skip
+
+    def get_queryset(self, request):
+        return selectors.requests_for_staff(user=request.user, queryset=super().get_queryset(request))
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = RequestRecordForm
+            kwargs["fields"] = None
+            return super().get_form(request, obj, change, **kwargs)
+        kwargs["form"] = RequestWorkflowForm
+        kwargs["fields"] = []
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return ((None, {"fields": [*RequestRecordForm.Meta.fields, "verification_method"]}),)
+        if not self.has_change_permission(request, obj):
+            return self.fieldsets[:-1]
+        return self.fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_shown(self, obj: SubjectRequest) -> str:
+        if obj.paused_at:
+            return format_html("{} <em>({})</em>", obj.get_status_display(), _("clock paused"))
+        return obj.get_status_display()
+
+    @admin.display(description=_("due"), ordering="due_at")
+    def due(self, obj: SubjectRequest) -> str:
+        if obj.is_overdue:
+            return format_html(
+                '<strong class="overdue" style="color:#ba2121">{} ({})</strong>', obj.due_at, _("overdue")
+            )
+        return format_html("{}", obj.due_at)
+
+    @admin.display(description=_("timeline"))
+    def timeline(self, obj: SubjectRequest) -> str:
+        # Read-only by construction: the events are shown, never a form.
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (f"{e.occurred_at:%Y-%m-%d %H:%M}", e.actor, e.get_kind_display(), e.to_status, e.comment)
+                for e in obj.events.all()
+            ),
+        )
+        return format_html(
+            '<table class="request-timeline"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>'
+            "</thead><tbody>{}</tbody></table>",
+            _("when"), _("who"), _("what"), _("status"), _("comment"), rows,
+        )  # fmt: skip
+
+    def save_model(self, request, obj, form, change):
+        actor = RequestActor.staff(request.user)
+        if not change:
+            data = form.cleaned_data
+            made = services.request_submit(
+                type=data["type"], channel=data["channel"], email=data["requester_email"],
+                name=data["requester_name"], phone=data["requester_phone"], address=data["requester_address"],
+                details=data["details"], country=data["country"], language=data["language"], staff=request.user,
+                verification_method=data["verification_method"],
+            )  # fmt: skip
+            obj.pk, obj.reference = made.pk, made.reference
+            return
+        data = form.cleaned_data
+        step, text = data.get("action"), data.get("text", "")
+        try:
+            if step == "comment":
+                services.request_comment(request=obj, actor=actor, comment=text)
+            elif step == "verify":
+                services.request_verify(request=obj, method=data.get("verification_method_given"), actor=actor)
+            elif step == "extend":
+                services.request_extend(request=obj, actor=actor, reason=text)
+            elif step == "assign_me":
+                services.request_assign(request=obj, assignee=request.user, actor=actor)
+            elif step == "correct":
+                services.request_correction_apply(request=obj, changes=data.get("corrections") or {}, actor=actor)
+            elif step in Status.values:
+                services.request_transition(
+                    request=obj, to=step, actor=actor, comment=text,
+                    resolution=text if step == Status.COMPLETED else "",
+                    reason=text if step == Status.REJECTED else "",
+                )  # fmt: skip
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+
+    def save_related(self, request, form, formsets, change):
+        # The timeline is read-only and the request's own fields are written by the services.
+        return
+
+    def log_change(self, request, obj, message):
+        # The request's timeline (RequestEvent) is its history; the admin's LogEntry adds nothing.
+        return None
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("Assign the selected requests to me"), permissions=["change"])
+    def assign_to_me(self, request, queryset):
+        actor = RequestActor.staff(request.user)
+        for item in queryset:
+            services.request_assign(request=item, assignee=request.user, actor=actor)
+        self.message_user(request, _("Assigned to you."), messages.SUCCESS)
+
+    @admin.action(description=_("Start work on the selected requests"), permissions=["change"])
+    def start_work(self, request, queryset):
+        actor = RequestActor.staff(request.user)
+        moved, refused = 0, []
+        for item in queryset:
+            try:
+                services.request_transition(request=item, to=Status.IN_PROGRESS, actor=actor)
+                moved += 1
+            except ValidationError as exc:
+                refused.append(f"{item.reference}: {' '.join(exc.messages)}")
+        self.message_user(
+            request,
+            ngettext("%(count)d request started.", "%(count)d requests started.", moved) % {"count": moved},
+            messages.SUCCESS,
+        )
+        if refused:
+            self.message_user(request, " ".join(refused), messages.ERROR)
+
+
+@admin.register(RepresentativeOffice)
+class RepresentativeOfficeAdmin(admin.ModelAdmin):
+    list_display = ("name", "countries_served", "email", "phone", "is_default")
+    filter_horizontal = ("staff",)
+    search_fields = ("name",)
+
+    @admin.display(description=_("countries served"))
+    def countries_served(self, obj: RepresentativeOffice) -> str:
+        return ", ".join(obj.countries)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "staff":
+            kwargs["queryset"] = db_field.related_model.objects.filter(is_staff=True)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

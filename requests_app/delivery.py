@@ -1,0 +1,66 @@
+"""Delivering an access request's copy: built by a task after completion, downloaded by its
+requester only, every download on the request's timeline."""
+
+import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from requests_app import export
+from requests_app.common import RequestActor, access_url, event_write, requester_tell
+from requests_app.models import AccessExport, RequestEvent, SubjectRequest
+from requests_app.selectors import request_serialise
+
+Status = SubjectRequest.Status
+Type = SubjectRequest.Type
+
+
+@transaction.atomic
+def access_export_create(*, request_id: int) -> AccessExport | None:
+    """Build the completed access request's ZIP, keep it REQUEST_EXPORT_DAYS, and email the
+    requester the link. Idempotent: a second run finds the export and does nothing."""
+    request = SubjectRequest.objects.select_for_update().filter(pk=request_id).first()
+    if request is None or request.type != Type.ACCESS or request.status != Status.COMPLETED:
+        return None
+    if request.verified_at is None:
+        return None
+    existing = AccessExport.objects.filter(request=request).first()
+    if existing is not None:
+        return existing
+    content = export.access_export_build(
+        subject=request.subject,
+        language=request.language,
+        requests=[request_serialise(item) for item in request.subject.subject_requests.order_by("received_at")],
+    )
+    now = timezone.now()
+    made = AccessExport.objects.create(
+        request=request,
+        content=content,
+        created_at=now,
+        expires_at=now + datetime.timedelta(days=settings.REQUEST_EXPORT_DAYS),
+    )
+    event_write(request, kind=RequestEvent.Kind.EXPORT_READY, actor=RequestActor.system())
+    with translation.override(request.language):
+        requester_tell(
+            request,
+            title=_("Your copy of your data is ready (%(reference)s)") % {"reference": request.reference},
+            paragraphs=[
+                _("Your copy is ready to download until %(expires)s. The link works for you only.")
+                % {"expires": f"{made.expires_at:%Y-%m-%d}"}
+            ],
+            link=(access_url(request=request, path="download"), _("Download my data")),
+            key=f"request-export:{request.pk}",
+        )
+    return made
+
+
+@transaction.atomic
+def access_export_download(*, request: SubjectRequest, actor: RequestActor) -> bytes | None:
+    """The export's bytes for its requester, logged; None when missing or expired."""
+    made = AccessExport.objects.filter(request=request, expires_at__gt=timezone.now()).first()
+    if made is None:
+        return None
+    event_write(request, kind=RequestEvent.Kind.DOWNLOADED, actor=actor)
+    return bytes(made.content)

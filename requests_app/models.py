@@ -1,0 +1,299 @@
+import datetime
+
+import pgtrigger
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from consent.accounts.models import Subject
+from consent.db import RefuseTruncate
+
+# --------------------------------------------------------------------------- subject requests
+# (this block is the requests workflow's; the disclosure register's models follow it)
+
+# The one Postgres sequence references are numbered from (migration 0001 creates it).
+REFERENCE_SEQUENCE = "requests_app_reference_seq"
+
+
+class RepresentativeOffice(models.Model):
+    """A local office that answers the people of the countries it serves."""
+
+    name = models.CharField(_("name"), max_length=150)
+    countries = ArrayField(models.CharField(max_length=2), verbose_name=_("countries served"), default=list, blank=True)
+    email = models.EmailField(_("email address"), blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    address = models.TextField(_("postal address"), blank=True)
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("staff members"), related_name="representative_offices", blank=True
+    )
+    is_default = models.BooleanField(
+        _("default office"), default=False, help_text=_("Answers requests from countries no office serves.")
+    )
+
+    class Meta:
+        verbose_name = _("representative office")
+        verbose_name_plural = _("representative offices")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=models.Q(is_default=True), name="requests_app_office_one_default"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SubjectRequest(models.Model):
+    """A person's request about their data, from intake to answer. Moved only by
+    requests_app.services, which writes a RequestEvent for every change."""
+
+    class Type(models.TextChoices):
+        ACCESS = "access", _("Access (a copy of my data)")
+        CORRECTION = "correction", _("Correction")
+        DELETION = "deletion", _("Deletion")
+        OBJECTION_MARKETING = "objection_marketing", _("Objection to marketing")
+        OBJECTION_THIRD_PARTY = "objection_third_party", _("Objection to sharing with third parties")
+        OBJECTION_SALE = "objection_sale", _("Objection to transfer in a sale")
+        CALIFORNIA_1798_83 = "ca_1798_83", _("California Civil Code 1798.83 disclosure request")
+        COMPLAINT = "complaint", _("Complaint")
+        QUESTION = "question", _("Question")
+
+    class Status(models.TextChoices):
+        AWAITING_VERIFICATION = "awaiting_verification", _("Awaiting verification")
+        OPEN = "open", _("Open")
+        IN_PROGRESS = "in_progress", _("In progress")
+        AWAITING_REQUESTER = "awaiting_requester", _("Awaiting the requester")
+        COMPLETED = "completed", _("Completed")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        # Never verified within REQUEST_VERIFICATION_DAYS: contact data purged.
+        EXPIRED = "expired", _("Expired unverified")
+
+    class Channel(models.TextChoices):
+        PORTAL = "portal", _("Self-service portal")
+        WEB_FORM = "web_form", _("Public web form")
+        API = "api", _("API")
+        PHONE = "phone", _("Phone")
+        MAIL = "mail", _("Postal mail")
+        EMAIL = "email", _("Email")
+
+    class VerificationMethod(models.TextChoices):
+        ACCOUNT_LOGIN = "account_login", _("Signed in to their account")
+        EMAIL_LINK = "email_link", _("Followed an emailed link")
+        MATCHED_DATA = "matched_data", _("Matched data points")
+        ID_DOCUMENT_SEEN = "id_document_seen", _("ID document seen (not kept)")
+
+    class VerificationLevel(models.TextChoices):
+        # Control of the address only; the address the request came from.
+        BASIC = "basic", _("Basic: control of the email address")
+        # A password-protected account, or several data points matched by staff.
+        SUBSTANTIAL = "substantial", _("Substantial: account or matched data points")
+        HIGH = "high", _("High: identity document seen")
+
+    reference = models.CharField(_("reference"), max_length=16, unique=True, editable=False)
+    type = models.CharField(_("type"), max_length=32, choices=Type.choices)
+    subject = models.ForeignKey(
+        Subject, verbose_name=_("subject"), on_delete=models.PROTECT, related_name="subject_requests"
+    )
+    requester_name = models.CharField(_("requester's name"), max_length=200, blank=True)
+    requester_email = models.EmailField(_("requester's email address"), max_length=254, blank=True)
+    requester_phone = models.CharField(_("requester's phone"), max_length=32, blank=True)
+    requester_address = models.TextField(_("requester's postal address"), blank=True)
+    details = models.TextField(_("what the requester asks"), blank=True)
+    country = CountryField(_("country"), blank=True)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    status = models.CharField(
+        _("status"), max_length=24, choices=Status.choices, default=Status.AWAITING_VERIFICATION, editable=False
+    )
+    verification_method = models.CharField(
+        _("verification method"), max_length=24, choices=VerificationMethod.choices, blank=True, editable=False
+    )
+    verification_level = models.CharField(
+        _("verification level"), max_length=16, choices=VerificationLevel.choices, blank=True, editable=False
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True, editable=False)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_subject_requests",
+        editable=False,
+    )
+    office = models.ForeignKey(
+        RepresentativeOffice,
+        verbose_name=_("office"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="subject_requests",
+        editable=False,
+    )
+    received_at = models.DateTimeField(_("received at"), default=timezone.now, editable=False)
+    due_at = models.DateTimeField(_("due"), editable=False)
+    # The clock stops while the requester owes us an answer: since `paused_at`, and in total.
+    paused_at = models.DateTimeField(_("paused since"), null=True, blank=True, editable=False)
+    paused_for = models.DurationField(_("time paused"), default=datetime.timedelta, editable=False)
+    extended_at = models.DateTimeField(_("extended at"), null=True, blank=True, editable=False)
+    extension_reason = models.TextField(_("reason for the extension"), blank=True, editable=False)
+    extension_told_at = models.DateTimeField(_("requester told of extension"), null=True, blank=True, editable=False)
+    resolution = models.TextField(_("resolution"), blank=True, editable=False)
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True, editable=False)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    contact_purged_at = models.DateTimeField(_("contact data purged at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("subject request")
+        verbose_name_plural = _("subject requests")
+        ordering = ["due_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    type__in=[
+                        "access",
+                        "correction",
+                        "deletion",
+                        "objection_marketing",
+                        "objection_third_party",
+                        "objection_sale",
+                        "ca_1798_83",
+                        "complaint",
+                        "question",
+                    ]
+                ),  # fmt: skip
+                name="requests_app_subjectrequest_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=[
+                        "awaiting_verification",
+                        "open",
+                        "in_progress",
+                        "awaiting_requester",
+                        "completed",
+                        "rejected",
+                        "withdrawn",
+                        "expired",
+                    ]
+                ),  # fmt: skip
+                name="requests_app_subjectrequest_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="rejected") | ~models.Q(rejection_reason=""),
+                name="requests_app_subjectrequest_rejection_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["subject", "received_at"], name="requests_app_sr_subject"),
+            models.Index(fields=["office", "status", "due_at"], name="requests_app_sr_queue"),
+            models.Index(fields=["status", "due_at"], name="requests_app_sr_due"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.paused_at is None and self.due_at < timezone.now()
+
+
+OPEN_STATUSES = (
+    SubjectRequest.Status.AWAITING_VERIFICATION,
+    SubjectRequest.Status.OPEN,
+    SubjectRequest.Status.IN_PROGRESS,
+    SubjectRequest.Status.AWAITING_REQUESTER,
+)
+
+
+class RequestEvent(models.Model):
+    """One thing that happened to a request: append-only, like the consent ledger. The only
+    change the database allows is blanking `comment` (the requester's contact data purge)."""
+
+    class Kind(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        VERIFIED = "verified", _("Identity verified")
+        STATUS = "status", _("Status changed")
+        COMMENT = "comment", _("Comment")
+        ASSIGNED = "assigned", _("Assigned")
+        EXTENDED = "extended", _("Deadline extended")
+        EXPORT_READY = "export_ready", _("Data export ready")
+        DOWNLOADED = "downloaded", _("Data export downloaded")
+        APPLIED = "applied", _("Applied")
+        PURGED = "purged", _("Contact data purged")
+
+    request = models.ForeignKey(
+        SubjectRequest, verbose_name=_("request"), on_delete=models.PROTECT, related_name="events"
+    )
+    occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now, editable=False)
+    actor = models.CharField(_("who"), max_length=254)
+    kind = models.CharField(_("what"), max_length=16, choices=Kind.choices)
+    from_status = models.CharField(_("from status"), max_length=24, blank=True)
+    to_status = models.CharField(_("to status"), max_length=24, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("request event")
+        verbose_name_plural = _("request events")
+        ordering = ["occurred_at", "id"]
+        indexes = [models.Index(fields=["request", "occurred_at"], name="requests_app_event_request")]
+        triggers = [
+            pgtrigger.Protect(name="requests_app_requestevent_no_delete", operation=pgtrigger.Delete),
+            pgtrigger.Protect(
+                name="requests_app_requestevent_append_only",
+                operation=pgtrigger.Update,
+                # Anything but blanking the comment, with every other column as it was.
+                condition=pgtrigger.Condition(
+                    "NEW.comment <> '' OR (OLD.id, OLD.request_id, OLD.occurred_at, OLD.actor, OLD.kind, "
+                    "OLD.from_status, OLD.to_status) IS DISTINCT FROM (NEW.id, NEW.request_id, NEW.occurred_at, "
+                    "NEW.actor, NEW.kind, NEW.from_status, NEW.to_status)"
+                ),
+            ),
+            RefuseTruncate(name="requests_app_requestevent_no_truncate"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.kind} {self.occurred_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def to_status_label(self) -> str:
+        return dict(SubjectRequest.Status.choices).get(self.to_status, self.to_status)
+
+
+class AccessExport(models.Model):
+    """The ZIP an access request produced, kept until `expires_at` for the requester to fetch."""
+
+    request = models.OneToOneField(
+        SubjectRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="export"
+    )
+    content = models.BinaryField(_("content"), editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires at"), editable=False)
+
+    class Meta:
+        verbose_name = _("access export")
+        verbose_name_plural = _("access exports")
+
+    def __str__(self) -> str:
+        return f"{self.request_id} export"
+
+
+# --------------------------------------------------------------------------- end of subject requests
