@@ -285,7 +285,7 @@ def subject_erase(
 @transaction.atomic
 def _erase(*, subject, actor, reason, notice, notice_email_id, address) -> ErasureRecord:
     subject_lock(subject.pk)
-    subject = Subject.objects.select_for_update().select_related("user").get(pk=subject.pk)
+    subject = Subject.objects.select_for_update(of=("self",)).select_related("user").get(pk=subject.pk)
     if subject.erased_at is not None:  # a concurrent erasure finished first
         return ErasureRecord.objects.get(subject=subject)
     user = subject.user
