@@ -45,9 +45,7 @@ def disclosure_validate(*, basis: str, data_categories: list[str], subject_ids: 
         raise ValidationError({"basis": _("Must be one of: %s.") % ", ".join(Disclosure.Basis.values)})
     unknown = sorted(set(data_categories) - set(DataCategory.values))
     if not data_categories or unknown:
-        raise ValidationError(
-            {"data_categories": _("Choose one or more of: %s.") % ", ".join(DataCategory.values)}
-        )
+        raise ValidationError({"data_categories": _("Choose one or more of: %s.") % ", ".join(DataCategory.values)})
     if basis != Disclosure.Basis.PARTNER_MARKETING:
         return
     refused = subjects_without_marketing_grant(subject_ids=subject_ids)
@@ -100,9 +98,7 @@ def disclosure_save(
 
 def disclosures_for_subject(*, subject: Subject) -> QuerySet[Disclosure]:
     """Every disclosure naming this person, oldest first (their access export, the register)."""
-    return (
-        Disclosure.objects.filter(subjects=subject).select_related("third_party").order_by("disclosed_at", "pk")
-    )
+    return Disclosure.objects.filter(subjects=subject).select_related("third_party").order_by("disclosed_at", "pk")
 
 
 def _category(code: str) -> dict:

@@ -251,9 +251,7 @@ def _user_delete(user: User) -> dict[str, int]:
     return counts
 
 
-def subject_erase(
-    *, subject: Subject, actor: str, reason: str, address: str = "", language: str = ""
-) -> ErasureRecord:
+def subject_erase(*, subject: Subject, actor: str, reason: str, address: str = "", language: str = "") -> ErasureRecord:
     """Erase the person's personal data everywhere (see the module's description) and record
     what was removed and kept. `address` and `language` are where and in which language to send
     the notice when the person has no account (a public-form requester); by default the account's.
@@ -270,7 +268,6 @@ def subject_erase(
     if subject.erased_at is not None:
         return ErasureRecord.objects.get(subject=subject)
     user = subject.user
-    addresses = _addresses(user, address)
     notice, notice_email_id = _notice_send(
         subject=subject,
         user=user,

@@ -160,7 +160,12 @@ def _profile_changes(user: User | None) -> list[dict]:
     if user is None:
         return []
     return [
-        {"changed_at": change.changed_at, "fields": change.fields, "source": change.source, "by_staff": bool(change.actor)}
+        {
+            "changed_at": change.changed_at,
+            "fields": change.fields,
+            "source": change.source,
+            "by_staff": bool(change.actor),
+        }
         for change in ProfileChange.objects.filter(user=user).order_by("changed_at", "pk")
     ]
 

@@ -157,7 +157,9 @@ class ErasureRecord(models.Model):
             ),
         ]
         triggers = [
-            pgtrigger.Protect(name="requests_app_erasurerecord_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            pgtrigger.Protect(
+                name="requests_app_erasurerecord_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            ),
             RefuseTruncate(name="requests_app_erasurerecord_no_truncate"),
         ]
 

@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from consent.accounts.roles import PRIVACY_OFFICER
-from consent.suppression.services import suppression_add
 from consent.ledger.services import Actor
+from consent.suppression.services import suppression_add
 from requests_app.disclosures import answer_1798_83, disclosure_save
 from requests_app.models import Disclosure, ThirdParty
 from tests.factories import record, staff_in_role, staff_login, subject_for

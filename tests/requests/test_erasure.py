@@ -66,7 +66,9 @@ def maja(client):
     email_queue(to=EMAIL.lower(), template="email_changed", context={"user": user, "changed_at": timezone.now()},
                 language="sv")  # fmt: skip
     staff = staff_in_role("Customer representative")
-    subject_take_off_marketing(subject=subject, channel="phone", note="Maja Lindqvist called, no calls please", user=staff)
+    subject_take_off_marketing(
+        subject=subject, channel="phone", note="Maja Lindqvist called, no calls please", user=staff
+    )
     partner = ThirdParty.objects.create(name="Partner AB", kind="partner", country="SE", address="Box 1, Malmö")
     disclosure_save(
         third_party=partner, basis="partner_marketing", data_categories=["name", "email"], subjects=[subject],
@@ -107,7 +109,7 @@ def scan(needles: list[str]) -> list[str]:
     found = []
     with connection.cursor() as cursor:
         for table, column, data_type in _text_columns():
-            value = f'encode("{column}", \'escape\')' if data_type == "bytea" else f'"{column}"::text'
+            value = f"encode(\"{column}\", 'escape')" if data_type == "bytea" else f'"{column}"::text'
             cursor.execute(f'SELECT count(*) FROM "{table}" WHERE lower({value}) LIKE ANY(%s)', [patterns])  # noqa: S608
             if cursor.fetchone()[0]:
                 found.append(f"{table}.{column}")
