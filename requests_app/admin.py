@@ -41,6 +41,7 @@ class DisclosureForm(forms.ModelForm):
                     basis=cleaned["basis"],
                     data_categories=cleaned["data_categories"],
                     subject_ids=[subject.pk for subject in cleaned.get("subjects") or []],
+                    disclosure=self.instance,
                 )
             except ValidationError as exc:
                 raise ValidationError(exc.message_dict.get("subjects") or exc.messages) from None

@@ -39,8 +39,14 @@ def subjects_without_marketing_grant(*, subject_ids: Iterable) -> list:
     return [subject_id for subject_id in ids if subject_id not in allowed]
 
 
-def disclosure_validate(*, basis: str, data_categories: list[str], subject_ids: Iterable) -> None:
-    """Raise ValidationError if this disclosure may not be recorded (the admin's form asks first)."""
+def disclosure_validate(
+    *, basis: str, data_categories: list[str], subject_ids: Iterable, disclosure: Disclosure | None = None
+) -> None:
+    """Raise ValidationError if this disclosure may not be recorded (the admin's form asks first).
+
+    Correcting a recorded partner-marketing disclosure checks only the people it adds: those
+    already on it had the grant when it was recorded, and a later withdrawal must not stop a
+    typo in its reference from being fixed."""
     if basis not in Disclosure.Basis.values:
         raise ValidationError({"basis": _("Must be one of: %s.") % ", ".join(Disclosure.Basis.values)})
     unknown = sorted(set(data_categories) - set(DataCategory.values))
@@ -48,6 +54,10 @@ def disclosure_validate(*, basis: str, data_categories: list[str], subject_ids: 
         raise ValidationError({"data_categories": _("Choose one or more of: %s.") % ", ".join(DataCategory.values)})
     if basis != Disclosure.Basis.PARTNER_MARKETING:
         return
+    if disclosure is not None and disclosure.pk is not None:
+        recorded = Disclosure.objects.filter(pk=disclosure.pk, basis=Disclosure.Basis.PARTNER_MARKETING)
+        already = {str(pk) for pk in recorded.values_list("subjects", flat=True) if pk is not None}
+        subject_ids = [subject_id for subject_id in subject_ids if str(subject_id) not in already]
     refused = subjects_without_marketing_grant(subject_ids=subject_ids)
     if refused:
         shown = ", ".join(refused[:REFUSAL_NAMES_SHOWN])
@@ -81,7 +91,7 @@ def disclosure_save(
     granted partners' marketing: the register must never show a sale the person did not allow."""
     subject_ids = [subject.pk for subject in subjects]
     categories = list(dict.fromkeys(data_categories))
-    disclosure_validate(basis=basis, data_categories=categories, subject_ids=subject_ids)
+    disclosure_validate(basis=basis, data_categories=categories, subject_ids=subject_ids, disclosure=disclosure)
     disclosure = disclosure if disclosure is not None else Disclosure()
     if disclosure.pk is None:
         disclosure.recorded_by = actor[:100]

@@ -108,7 +108,7 @@ def _notice_send(*, subject: Subject, user: User | None, to: str, language: str)
     what became of it. Raises ErasureNoticePending while the outbox will still retry it."""
     if not to:
         return ErasureRecord.Notice.NO_ADDRESS, None
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         email = email_queue(
             to=to,
             template=NOTICE_TEMPLATE,
@@ -257,7 +257,11 @@ def subject_erase(*, subject: Subject, actor: str, reason: str, address: str = "
     the notice when the person has no account (a public-form requester); by default the account's.
 
     Idempotent: a person already erased gets their existing record back. Raises
-    ErasureNoticePending (nothing erased) while the notice cannot be sent yet."""
+    ErasureNoticePending (nothing erased) while the notice cannot be sent yet.
+
+    Call it outside any transaction (a task, a command): the notice is sent and the erasure
+    committed in transactions of its own, so that a caller's rollback can never leave the
+    person told but not erased. Inside one, Django's durable atomic raises RuntimeError."""
     reason = (reason or "").strip()
     actor = (actor or "").strip()
     if not reason:
@@ -279,7 +283,7 @@ def subject_erase(*, subject: Subject, actor: str, reason: str, address: str = "
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def _erase(*, subject, actor, reason, notice, notice_email_id, address) -> ErasureRecord:
     subject_lock(subject.pk)
     subject = Subject.objects.select_for_update(of=("self",)).select_related("user").get(pk=subject.pk)

@@ -135,3 +135,24 @@ def test_the_privacy_officer_records_a_disclosure_in_the_admin_and_sees_a_refusa
     assert accepted.status_code == 302
     disclosure = Disclosure.objects.get()
     assert list(disclosure.subjects.all()) == [granted] and disclosure.recorded_by.startswith("person")
+
+
+def test_a_recorded_disclosure_can_be_corrected_after_a_withdrawal_but_gains_no_one_without_the_grant(
+    granted, not_granted
+):
+    disclosure = partner_marketing(party("Acme"), [granted])
+    record(granted, "marketing_third_party", "withdrawn", channel="email")
+
+    corrected = disclosure_save(
+        disclosure=disclosure, third_party=disclosure.third_party, basis="partner_marketing",
+        data_categories=["name", "email"], subjects=[granted], disclosed_at=disclosure.disclosed_at, reference="LIST-2",
+    )  # fmt: skip
+    assert corrected.reference == "LIST-2"
+
+    with pytest.raises(ValidationError) as refused:
+        disclosure_save(
+            disclosure=disclosure, third_party=disclosure.third_party, basis="partner_marketing",
+            data_categories=["name"], subjects=[granted, not_granted], disclosed_at=disclosure.disclosed_at,
+        )  # fmt: skip
+    assert str(not_granted.pk) in " ".join(refused.value.message_dict["subjects"])
+    assert list(Disclosure.objects.get().subjects.all()) == [granted]

@@ -16,7 +16,7 @@ from django.contrib.sessions.models import Session
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test import RequestFactory
 from django.utils import timezone
 
@@ -278,6 +278,14 @@ def test_a_reason_is_required(maja):
     with pytest.raises(Exception, match="Say why"):
         subject_erase(subject=maja.subject, actor="privacy officer", reason="  ")
     assert maja.subject.erased_at is None and not ErasureRecord.objects.exists()
+
+
+@pytest.mark.django_db
+def test_erasure_refuses_to_run_inside_a_callers_transaction(maja):
+    # Its notice is sent before it commits: a caller's rollback must not leave her told but not erased.
+    with pytest.raises(RuntimeError), transaction.atomic():
+        subject_erase(subject=maja.subject, actor="privacy officer", reason="SR-1")
+    assert mail.outbox == []
 
 
 # --- as the application's database role ---------------------------------------------------------
