@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from consent.accounts.identity import InvalidIdentifier, email_digest, phone_digest
 from consent.accounts.models import ProfileChange, Subject, User
 from consent.decisions.rules import Reason, consent_state
-from consent.ledger.models import ConsentEvent
+from consent.ledger.models import Channel, ConsentEvent
 from consent.ledger.receipts import consent_receipt
 from consent.ledger.selectors import consent_history, purposes_by_code
 from consent.notifications.models import OutboundEmail
@@ -203,13 +203,18 @@ def _summary_html(*, head: dict, subject: Subject, user: User | None, language: 
                 if field.choices:
                     value = getattr(user, f"get_{field.name}_display")()
                 profile_rows.append((str(field.verbose_name), value))
+        # Labels translated once, not once per event: a history may have thousands.
+        names = {code: str(purpose.name) for code, purpose in purposes.items()}
+        channels = {value: str(label) for value, label in Channel.choices}
+        decisions = {value: str(label) for value, label in ConsentEvent.Decision.choices}
+        sources = {value: str(label) for value, label in ConsentEvent.Source.choices}
         events = (
             {
                 "occurred_at": event.occurred_at,
-                "purpose": purposes[event.purpose_id].name,
-                "channel": event.get_channel_display() if event.channel else "",
-                "decision": event.get_decision_display(),
-                "source": event.get_source_display(),
+                "purpose": names[event.purpose_id],
+                "channel": channels.get(event.channel, ""),
+                "decision": decisions[event.decision],
+                "source": sources[event.source],
                 "hash": event.hash,
             }
             for event in _events(subject).iterator(chunk_size=EVENT_CHUNK)

@@ -117,7 +117,9 @@ def scan(needles: list[str]) -> list[str]:
 
 
 @pytest.mark.django_db
-def test_after_erasure_no_table_holds_the_person_but_suppression_and_the_ledger_stand(maja, bystander):
+def test_after_erasure_no_table_holds_the_person_but_suppression_and_the_ledger_stand(maja, bystander, settings):
+    settings.EMAIL_BACKEND = "tests.requests.test_erasure.WitnessBackend"
+    witnessed.clear()
     subject = maja.subject
     events_before = ConsentEvent.objects.filter(subject=subject).count()
     assert len(scan(NEEDLES)) >= 8  # the fixture really spread her data around
@@ -126,8 +128,10 @@ def test_after_erasure_no_table_holds_the_person_but_suppression_and_the_ledger_
     erasure = subject_erase(subject=subject, actor="privacy officer", reason="SR-2026-000123")
 
     assert scan(NEEDLES) == []
-    # She was told first, in her language, at her address; that email is now blank too.
+    # She was told first, in her language, at her address, while her account still existed;
+    # that email is now blank too.
     assert [(m.to, m.subject) for m in mail.outbox] == [([EMAIL.lower()], "Vi raderar dina personuppgifter")]
+    assert witnessed == [(EMAIL.lower(), True)]
     notice = OutboundEmail.objects.get(pk=erasure.notice_email_id)
     assert (notice.status, notice.to_address, notice.body_text) == ("sent", "", "")
     assert erasure.notice == ErasureRecord.Notice.SENT
@@ -179,6 +183,19 @@ def test_a_second_erasure_returns_the_first_record_and_sends_nothing(maja):
     mail.outbox.clear()
     assert subject_erase(subject=Subject.objects.get(pk=first.subject_id), actor="x", reason="again") == first
     assert mail.outbox == []
+
+
+class WitnessBackend(BaseEmailBackend):
+    """Delivers like locmem, noting whether the recipient's account still existed at that moment."""
+
+    def send_messages(self, messages):
+        for message in messages:
+            mail.outbox.append(message)
+            witnessed.append((message.to[0], User.objects.filter(email=message.to[0]).exists()))
+        return len(messages)
+
+
+witnessed: list[tuple[str, bool]] = []
 
 
 class UnreachableBackend(BaseEmailBackend):
