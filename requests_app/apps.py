@@ -8,7 +8,11 @@ class RequestsAppConfig(AppConfig):
 
     def ready(self):
         from consent.accounts.scope import subject_scope_register
+        from requests_app.erasure import erasure_cleaner_register
         from requests_app.selectors import office_subjects_scope
+        from requests_app.services import request_contact_data_purge
 
         # Representatives see their office's people only (consent.accounts.scope).
         subject_scope_register(office_subjects_scope)
+        # Erasing a person blanks the contact data and free text of their requests too.
+        erasure_cleaner_register(request_contact_data_purge, name="subject requests")

@@ -8,13 +8,31 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from requests_app import export
+from requests_app import erasure, export
 from requests_app.common import RequestActor, access_url, event_write, requester_tell
 from requests_app.models import AccessExport, RequestEvent, SubjectRequest
 from requests_app.selectors import request_serialise
 
 Status = SubjectRequest.Status
 Type = SubjectRequest.Type
+
+
+def request_erasure_perform(*, request_id: int) -> None:
+    """Erase the person of a completed, verified deletion request (requests_app.erasure sends
+    them its notice first). Outside any transaction, as the erasure requires; safe to repeat."""
+    request = SubjectRequest.objects.select_related("subject").filter(pk=request_id).first()
+    if request is None or request.type != Type.DELETION or request.status != Status.COMPLETED:
+        return
+    if request.verified_at is None:
+        return
+    completed = request.events.filter(to_status=Status.COMPLETED).order_by("-pk").first()
+    erasure.subject_erase(
+        subject=request.subject,
+        actor=completed.actor if completed else RequestActor.system().label,
+        reason=f"Subject request {request.reference}",
+        address=request.requester_email,
+        language=request.language,
+    )
 
 
 @transaction.atomic

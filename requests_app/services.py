@@ -19,7 +19,7 @@ from consent.ledger.services import consent_record_for_person
 from consent.suppression.models import SuppressionEntry
 from consent.suppression.scopes import scope_choices
 from consent.suppression.services import suppression_add_digests
-from requests_app import deadlines, disclosures, erasure
+from requests_app import deadlines, disclosures
 from requests_app.common import (
     VERIFY_SALT,
     LinkInvalid,
@@ -33,7 +33,7 @@ from requests_app.common import (
 )
 from requests_app.models import OPEN_STATUSES, REFERENCE_SEQUENCE, AccessExport, RequestEvent, SubjectRequest
 from requests_app.selectors import office_for_country
-from requests_app.tasks import build_access_export_task
+from requests_app.tasks import build_access_export_task, erase_subject_task
 
 Status = SubjectRequest.Status
 Type = SubjectRequest.Type
@@ -311,20 +311,9 @@ def _complete(request: SubjectRequest, *, actor: RequestActor) -> None:
     if request.type == Type.ACCESS:
         build_access_export_task.delay_on_commit(request.pk)
     elif request.type == Type.DELETION:
-        # The requester is told first, while their address is still known.
-        with translation.override(request.language):
-            requester_tell(
-                request,
-                title=_("Your request %(reference)s") % {"reference": request.reference},
-                paragraphs=[
-                    _(
-                        "We are erasing your personal data now. We keep only what the law requires: a "
-                        "pseudonymous record of your consent choices and a scrambled form of your address, so "
-                        "that you are never contacted again."
-                    )
-                ],
-            )
-        erasure.subject_erase(subject=request.subject, actor=actor.label, reason=f"Subject request {request.reference}")
+        # After the commit, on a worker: the erasure tells the person before their address goes,
+        # and runs in transactions of its own (requests_app.erasure).
+        erase_subject_task.delay_on_commit(request.pk)
 
 
 @transaction.atomic
@@ -425,17 +414,20 @@ def _objection_apply(request: SubjectRequest, *, actor: RequestActor) -> None:
     request_transition(request=request, to=Status.COMPLETED, actor=RequestActor.system(), resolution=resolution)
 
 
-def _answer_text(answer, indent: str = "") -> str:
-    if isinstance(answer, dict):
-        return "\n".join(
-            f"{indent}{key}:\n{_answer_text(value, indent + '  ')}"
-            if isinstance(value, dict | list)
-            else f"{indent}{key}: {value}"
-            for key, value in answer.items()
-        )
-    if isinstance(answer, list):
-        return "\n".join(_answer_text(item, indent + "- ") for item in answer) or f"{indent}-"
-    return f"{indent}{answer}"
+def _answer_text(answer: dict) -> str:
+    """The register's answer (requests_app.disclosures.answer_1798_83) as lines a person reads."""
+    parties = answer.get("third_parties") or []
+    if not parties:
+        return _("We did not disclose your personal information to any third party for its direct marketing.")
+    lines = [
+        _("Categories of information: %(categories)s")
+        % {"categories": ", ".join(str(c["label"]) for c in answer.get("categories", []))}
+    ]
+    for party in parties:
+        where = ", ".join(part for part in (party.get("address", ""), party.get("country_name", "")) if part)
+        what = ", ".join(str(c["label"]) for c in party.get("categories", []))
+        lines.append(f"- {party['name']}, {where}: {what}")
+    return "\n".join(lines)
 
 
 def _answer_1798_83(request: SubjectRequest) -> None:

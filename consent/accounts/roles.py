@@ -101,6 +101,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "requests_app.change_thirdparty",
         "requests_app.view_disclosure",
         "requests_app.add_disclosure",
+        "requests_app.change_disclosure",
+        "requests_app.view_erasurerecord",
         "accounts.view_profilechange",
         "accounts.view_passwordcompromisereport",
         "accounts.change_passwordcompromisereport",
@@ -145,6 +147,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "requests_app.view_representativeoffice",
         "requests_app.view_thirdparty",
         "requests_app.view_disclosure",
+        "requests_app.view_erasurerecord",
     ],
 }
 

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from consent.accounts.models import Subject
@@ -268,10 +268,14 @@ def emails_redact_expired(*, now: datetime | None = None) -> int:
 
 
 @transaction.atomic
-def emails_redact_for_subject(*, subject: Subject) -> int:
-    """Blank every email to one person, for erasure. A queued one is never sent then:
+def emails_redact_for_subject(*, subject: Subject, addresses: list[str] | tuple = ()) -> int:
+    """Blank every email to one person, for erasure: those linked to their subject, and
+    those sent to one of `addresses` without the link. A queued one is never sent then:
     it is marked failed."""
     now = timezone.now()
-    emails = OutboundEmail.objects.filter(subject=subject, redacted_at__isnull=True)
+    to_them = Q(subject=subject)
+    for address in addresses:
+        to_them |= Q(to_address__iexact=address)
+    emails = OutboundEmail.objects.filter(to_them, redacted_at__isnull=True)
     emails.filter(status=OutboundEmail.Status.QUEUED).update(status=OutboundEmail.Status.FAILED, failed_at=now)
     return emails.update(**_REDACTED, redacted_at=now)

@@ -20,14 +20,18 @@ def offices(db) -> dict[str, RepresentativeOffice]:
 
 
 @pytest.fixture
-def no_erasure():
-    with mock.patch("requests_app.erasure.subject_erase") as erase:
-        yield erase
-
-
-@pytest.fixture
 def answer_1798_83():
-    answer = {"categories": ["name", "email"], "third_parties": [{"name": "Acme Mailers", "address": "1 Main St"}]}
+    answer = {
+        "categories": [{"code": "email", "label": "Email address"}],
+        "third_parties": [
+            {
+                "name": "Acme Mailers",
+                "address": "1 Main St",
+                "country_name": "United States",
+                "categories": [{"code": "email", "label": "Email address"}],
+            }
+        ],
+    }
     with mock.patch("requests_app.disclosures.answer_1798_83", return_value=answer) as answer_mock:
         yield answer_mock
 

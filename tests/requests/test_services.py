@@ -1,5 +1,5 @@
-"""Each request type end to end through the one service that moves requests; the register's
-pieces (erasure, the 1798.83 answer) mocked where they are needed."""
+"""Each request type end to end through the one service that moves requests (the 1798.83
+answer's register is mocked here; tests/requests/test_disclosures.py covers it)."""
 
 import datetime
 import io
@@ -10,15 +10,15 @@ import pytest
 import time_machine
 from django.db import DatabaseError, connection, transaction
 
-from consent.accounts.models import ProfileChange
+from consent.accounts.models import ProfileChange, User
 from consent.accounts.roles import PRIVACY_OFFICER
-from consent.decisions.rules import consent_state
+from consent.decisions.rules import consent_decisions, consent_state
 from consent.ledger.models import ConsentEvent
 from consent.suppression.models import SuppressionEntry
 from requests_app.common import RequestActor, TransitionRefused
 from requests_app.delivery import access_export_create, access_export_download
 from requests_app.housekeeping import request_deadlines_remind, requests_expire_unverified
-from requests_app.models import AccessExport, RequestEvent, SubjectRequest
+from requests_app.models import AccessExport, ErasureRecord, RequestEvent, SubjectRequest
 from requests_app.services import (
     request_assign,
     request_comment,
@@ -238,19 +238,30 @@ def test_correction_is_applied_through_the_profile_service_and_the_requester_tol
     assert made.status == Status.COMPLETED
 
 
-def test_deletion_reaches_the_erasure_service_only_after_verification(no_erasure):
+def test_deletion_erases_the_person_only_after_verification_and_tells_them_first(
+    django_capture_on_commit_callbacks, mailoutbox
+):
+    UserFactory(email="ann@example.com", first_name="Ann")
     made = submitted("deletion")
     with pytest.raises(TransitionRefused):
         request_transition(request=made, to="completed", actor=SYSTEM)
-    no_erasure.assert_not_called()
+    assert not ErasureRecord.objects.exists()
 
     made = request_verify(request=made, method="email_link", actor=REQUESTER)
-    request_transition(request=made, to="completed", actor=RequestActor("staff:po@example.com"))
-    no_erasure.assert_called_once_with(
-        subject=made.subject, actor="staff:po@example.com", reason=f"Subject request {made.reference}"
+    with django_capture_on_commit_callbacks(execute=True):
+        request_transition(request=made, to="completed", actor=RequestActor("staff:po@example.com"))
+
+    record = ErasureRecord.objects.get(subject=made.subject)
+    assert record.actor == "staff:po@example.com" and record.reason == f"Subject request {made.reference}"
+    assert record.notice == ErasureRecord.Notice.SENT
+    assert [m.to for m in mailoutbox][-1] == ["ann@example.com"]  # told, before the address went
+    assert not User.objects.filter(email="ann@example.com").exists()
+    made.refresh_from_db()
+    assert made.requester_email == "" and made.requester_name == "" and made.contact_purged_at is not None
+    assert (
+        consent_decisions(purpose="marketing_own", channel="email", identifiers=["ann@example.com"])[0].reason
+        == "suppressed"
     )
-    # The requester is told before their address goes.
-    assert "erasing your personal data" in emails_to("ann@example.com")[-1].body_text
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,9 @@ from consent.policies.models import PolicyDocument, PolicyVersion
 from consent.policies.services import policy_version_create
 from consent.suppression.models import SuppressionEntry, SuppressionImport
 from consent.suppression.services import suppression_add
-from requests_app.models import RepresentativeOffice
+from requests_app.disclosures import disclosure_save
+from requests_app.erasure import subject_erase
+from requests_app.models import RepresentativeOffice, ThirdParty
 from requests_app.services import request_submit
 from tests.factories import UserFactory, record, staff_in_role, staff_login
 
@@ -62,6 +64,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     "suppression.suppressionimport": {PO: "va", MKT: "va", AUD: "v"},
     "requests_app.subjectrequest": {REP: "vca", PO: "vca", AUD: "v"},  # moved by the workflow form, never deleted
     "requests_app.representativeoffice": {REP: "v", PO: "vc", AUD: "v"},
+    "requests_app.thirdparty": {PO: "vca", AUD: "v"},  # the disclosure register: recorded, never deleted
+    "requests_app.disclosure": {PO: "vca", AUD: "v"},
+    "requests_app.erasurerecord": {PO: "v", AUD: "v"},  # written by the erasure service only
 }
 # Admin actions on each list, beyond "delete selected" (offered exactly with d above).
 EXPECTED_ACTIONS: dict[str, dict[str, set[str]]] = {
@@ -107,6 +112,7 @@ def objects() -> dict[str, object]:
     consent_evidence_erase(subject=erased)
     suppression_add(identifiers=["gone@example.com"], reason="complaint", source="test", actor=Actor.system())
     entry = SuppressionEntry.objects.get()
+    partner = ThirdParty.objects.create(name="Mailhouse", kind="vendor", country="SE", address="Box 1")
     return {
         "auth.group": Group.objects.get(name=REPRESENTATIVE),
         "axes.accessattempt": attempt,
@@ -141,6 +147,17 @@ def objects() -> dict[str, object]:
         "requests_app.representativeoffice": RepresentativeOffice.objects.get(is_default=True),
         "suppression.suppressionimport": SuppressionImport.objects.create(
             file_name="list.csv", file_size=10, sha256="0" * 64, created_by="test", reason="import"
+        ),
+        "requests_app.thirdparty": partner,
+        "requests_app.disclosure": disclosure_save(
+            third_party=partner,
+            basis="processing_agreement",
+            data_categories=["email"],
+            subjects=[customer.subject],
+            disclosed_at=timezone.now(),
+        ),  # fmt: skip
+        "requests_app.erasurerecord": subject_erase(
+            subject=UserFactory(email="forget.me@example.com").subject, actor="test", reason="SR-1"
         ),
     }
 
