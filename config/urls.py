@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("consent.ledger.api")),
     path("", include("consent.accounts.api")),
     path("", include("consent.policies.api")),
+    path("", include("consent.banner.api")),
 ]
 
 urlpatterns = [
@@ -25,6 +26,7 @@ urlpatterns = [
     re_path(r"^api/", views.not_found),
     path("privacy/", include("consent.policies.urls")),
     path("", include("consent.decisions.urls")),
+    path("", include("consent.banner.urls")),
     path("accounts/", include("consent.portal.account_urls")),
     path("", include("consent.portal.urls")),
 ]
