@@ -52,6 +52,9 @@ class BannerApiView(APIView):
     authentication_classes = []
 
     def initial(self, request, *args, **kwargs):
+        # DRF replaces the request's user with AnonymousUser (no authenticators here): keep
+        # the session's, lazily, for the portal's own pages.
+        self.session_user = getattr(request._request, "user", None)
         super().initial(request, *args, **kwargs)
         origin = request_origin(request)
         if request.method not in ("GET", "HEAD", "OPTIONS") and origin and not origin_allowed(request, origin):
@@ -175,16 +178,15 @@ class BannerChoicesOutputSerializer(serializers.Serializer):
     gpc_honoured = serializers.BooleanField(help_text="Advertising is off because of a Global Privacy Control signal.")
 
 
-def _session_subject(request):
+def _session_subject(user):
     """The signed-in person's own Subject on the portal (same site, so the session comes along)."""
-    user = getattr(request._request, "user", None)
     if user is None or not user.is_authenticated:
         return None
     return selectors.banner_subject_get(getattr(getattr(user, "subject", None), "pk", None))
 
 
-def _visitor_subject(request):
-    return _session_subject(request) or selectors.banner_subject_get(
+def _visitor_subject(request, session_user):
+    return _session_subject(session_user) or selectors.banner_subject_get(
         visitor_subject_id(request.COOKIES.get(COOKIE_NAME))
     )
 
@@ -221,7 +223,7 @@ class BannerChoicesApi(BannerApiView):
     )
     def get(self, request):
         _rate_limit(request)
-        return _answer(request, _visitor_subject(request))
+        return _answer(request, _visitor_subject(request, self.session_user))
 
     @extend_schema(
         operation_id="banner_choices_record",
@@ -234,7 +236,7 @@ class BannerChoicesApi(BannerApiView):
         _rate_limit(request)
         params = BannerChoicesInputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        subject = _visitor_subject(request)
+        subject = _visitor_subject(request, self.session_user)
         is_new = subject is None
         if is_new:
             subject = services.banner_visitor_create()
