@@ -34,7 +34,11 @@ class OriginRefused(exceptions.PermissionDenied):
 
 def _rate_limit(request) -> None:
     if is_ratelimited(
-        request._request, group="banner", key="ip", rate=settings.CONSENT_BANNER_RATE, method=is_ratelimited.ALL,
+        request._request,
+        group="banner",
+        key="ip",
+        rate=settings.CONSENT_BANNER_RATE,
+        method=is_ratelimited.ALL,
         increment=True,
     ):
         raise exceptions.Throttled()
@@ -74,7 +78,9 @@ class BannerApiView(APIView):
 # ---------------------------------------------------------------------------- config
 class BannerConfigInputSerializer(serializers.Serializer):
     language = serializers.CharField(
-        required=False, allow_blank=True, max_length=35,
+        required=False,
+        allow_blank=True,
+        max_length=35,
         help_text="A language tag (sv, sv-SE, fr-CA…); by default Accept-Language's. Unknown: English.",
     )
 
@@ -230,7 +236,12 @@ class BannerChoicesApi(BannerApiView):
         summary="Record this visitor's cookie choices",
         parameters=[OpenApiParameter("Sec-GPC", str, OpenApiParameter.HEADER, required=False)],
         request=BannerChoicesInputSerializer,
-        responses={200: BannerChoicesOutputSerializer, 400: ErrorSerializer, 403: ErrorSerializer, 429: ErrorSerializer},
+        responses={
+            200: BannerChoicesOutputSerializer,
+            400: ErrorSerializer,
+            403: ErrorSerializer,
+            429: ErrorSerializer,
+        },
     )
     def post(self, request):
         _rate_limit(request)

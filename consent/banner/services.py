@@ -118,7 +118,9 @@ def banner_visitor_merge(*, anonymous: Subject, person: Subject) -> list[Consent
                     source=original.source,
                     actor=Actor.subject(),
                     evidence=Evidence(
-                        ip_address=shown.ip_address, user_agent=shown.user_agent, language=shown.language,
+                        ip_address=shown.ip_address,
+                        user_agent=shown.user_agent,
+                        language=shown.language,
                         text_hash=shown.text_hash,
                     )
                     if shown

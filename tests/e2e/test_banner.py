@@ -113,7 +113,10 @@ def test_swedish_banner_reject_all_stays_hidden_then_accept_analytics(browser, c
     assert looks[0] == looks[1]
     sizes = [button.bounding_box() for button in (reject, accept)]
     # (to the pixel: a row of equal flex items may split a sub-pixel remainder between them)
-    assert (round(sizes[0]["width"]), round(sizes[0]["height"])) == (round(sizes[1]["width"]), round(sizes[1]["height"]))
+    assert (round(sizes[0]["width"]), round(sizes[0]["height"])) == (
+        round(sizes[1]["width"]),
+        round(sizes[1]["height"]),
+    )
     # Keyboard: focus starts in the dialog and Tab never leaves it.
     for _ in range(6):
         page.keyboard.press("Tab")
