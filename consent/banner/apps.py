@@ -8,8 +8,9 @@ class BannerConfig(AppConfig):
     verbose_name = _("Cookie banner")
 
     def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_in
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
 
         from consent.banner import signals
 
         user_logged_in.connect(signals.visitor_merge_at_login, dispatch_uid="banner.visitor_merge_at_login")
+        user_logged_out.connect(signals.visitor_forget_at_logout, dispatch_uid="banner.visitor_forget_at_logout")

@@ -22,3 +22,10 @@ def visitor_merge_at_login(sender, request, user, **_kwargs) -> None:
             return  # an erased person takes no new choices; the login itself goes on
     if visitor is None or visitor.pk != person.pk:
         request.banner_visitor_subject_id = person.pk
+
+
+def visitor_forget_at_logout(sender, request, user, **_kwargs) -> None:
+    """user_logged_out: the cookie named the person; on a shared computer the next visitor's
+    choices must not be recorded as theirs."""
+    if request is not None:
+        request.banner_visitor_forget = True

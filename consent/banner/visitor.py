@@ -39,13 +39,20 @@ def visitor_subject_id(value: str | None) -> uuid.UUID | None:
         return None
 
 
+def _samesite() -> str:
+    return "None" if settings.SESSION_COOKIE_SECURE else "Lax"
+
+
 def visitor_cookie_set(response, subject_id) -> None:
-    secure = bool(settings.SESSION_COOKIE_SECURE)
     response.set_cookie(
         COOKIE_NAME,
         visitor_cookie_value(subject_id),
         max_age=COOKIE_MAX_AGE,
         httponly=True,
-        secure=secure,
-        samesite="None" if secure else "Lax",
+        secure=bool(settings.SESSION_COOKIE_SECURE),
+        samesite=_samesite(),
     )
+
+
+def visitor_cookie_delete(response) -> None:
+    response.delete_cookie(COOKIE_NAME, samesite=_samesite())

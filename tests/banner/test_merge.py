@@ -81,7 +81,9 @@ def test_another_persons_cookie_is_never_merged():
     browser = APIClient(HTTP_ORIGIN=SITE)
     browser.post("/accounts/login/", {"username": first.email, "password": PASSWORD})
     browser.post("/api/v1/banner/choices/", {"choices": {"analytics": True}}, format="json")
-    browser.post("/accounts/logout/")
+    logout = browser.post("/accounts/logout/")
+    # Logging out forgets the person: the next visitor's choices on this computer are not theirs.
+    assert logout.cookies[COOKIE_NAME].value == "" and logout.cookies[COOKIE_NAME]["max-age"] == 0
 
     response = browser.post("/accounts/login/", {"username": second.email, "password": PASSWORD})
 
