@@ -4,8 +4,10 @@ Cross-origin rules and why an Origin check replaces the CSRF token: consent.bann
 
 import hashlib
 import json
+import time
 
 from django.conf import settings
+from django.http import HttpResponse, HttpResponseNotModified
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -114,6 +116,24 @@ class BannerConfigOutputSerializer(serializers.Serializer):
     text_hash = serializers.CharField(help_text="SHA-256 of the texts and categories: the text a choice cites.")
 
 
+# Every visitor of every site asks for the same few bodies (a language, a host): render each
+# once a minute per process, as the purposes it shows are cached (consent.ledger.selectors).
+_CONFIG_CACHE_SECONDS = 60
+_config_cache: dict[tuple[str, str], tuple[float, dict, bytes, str]] = {}
+
+
+def _config(language: str, base_url: str) -> tuple[dict, bytes, str]:
+    """The config's data, its JSON body and the body's strong ETag."""
+    cached = _config_cache.get((language, base_url))
+    if cached and time.monotonic() - cached[0] < _CONFIG_CACHE_SECONDS:
+        return cached[1:]
+    data = BannerConfigOutputSerializer(selectors.banner_config(language=language, base_url=base_url)).data
+    body = json.dumps(data, ensure_ascii=False).encode()
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    _config_cache[(language, base_url)] = (time.monotonic(), data, body, etag)
+    return data, body, etag
+
+
 class BannerConfigApi(BannerApiView):
     """The banner's categories and texts in the visitor's language. Cacheable: a strong ETag
     over the body, and 304 for a matching If-None-Match."""
@@ -130,15 +150,11 @@ class BannerConfigApi(BannerApiView):
         language = selectors.banner_language(params.validated_data.get("language")) or (
             policy_language_active() if not params.validated_data.get("language") else "en"
         )
-        data = BannerConfigOutputSerializer(
-            selectors.banner_config(language=language, base_url=own_origin(request))
-        ).data
-        body = json.dumps(data, ensure_ascii=False, sort_keys=True).encode()
-        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        data, body, etag = _config(language, own_origin(request))
         if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
-            response = Response(status=status.HTTP_304_NOT_MODIFIED)
+            response = HttpResponseNotModified()
         else:
-            response = Response(data)
+            response = HttpResponse(body, content_type="application/json")
         response["ETag"] = etag
         response["Cache-Control"] = f"public, max-age={CONFIG_MAX_AGE}"
         response["Vary"] = "Accept-Language"
@@ -184,21 +200,18 @@ class BannerChoicesOutputSerializer(serializers.Serializer):
     gpc_honoured = serializers.BooleanField(help_text="Advertising is off because of a Global Privacy Control signal.")
 
 
-def _session_subject(user):
-    """The signed-in person's own Subject on the portal (same site, so the session comes along)."""
-    if user is None or not user.is_authenticated:
-        return None
-    return selectors.banner_subject_get(getattr(getattr(user, "subject", None), "pk", None))
+def _visitor_subject_id(request, session_user):
+    """Whose choices these are: the signed-in person on the portal (same site, so the session
+    comes along), else the Subject the visitor cookie names. Never one the request names."""
+    if session_user is not None and session_user.is_authenticated:
+        subject = getattr(session_user, "subject", None)
+        if subject is not None:
+            return subject.pk
+    return visitor_subject_id(request.COOKIES.get(COOKIE_NAME))
 
 
-def _visitor_subject(request, session_user):
-    return _session_subject(session_user) or selectors.banner_subject_get(
-        visitor_subject_id(request.COOKIES.get(COOKIE_NAME))
-    )
-
-
-def _answer(request, subject, *, status_code=status.HTTP_200_OK) -> Response:
-    current = selectors.banner_choices(subject=subject)
+def _answer(request, subject_id) -> Response:
+    current = selectors.banner_choices(subject_id=subject_id) or selectors.NO_CHOICES
     signal = _gpc_signal(request)
     withdrawn = current.choices[selectors.GPC_CATEGORY] is False
     response = Response(
@@ -209,8 +222,7 @@ def _answer(request, subject, *, status_code=status.HTTP_200_OK) -> Response:
                 "gpc_signal": signal,
                 "gpc_honoured": current.advertising_by_gpc or (signal and withdrawn),
             }
-        ).data,
-        status=status_code,
+        ).data
     )
     # The answer is this visitor's own: no shared cache may keep it.
     response["Cache-Control"] = "private, no-store"
@@ -229,7 +241,7 @@ class BannerChoicesApi(BannerApiView):
     )
     def get(self, request):
         _rate_limit(request)
-        return _answer(request, _visitor_subject(request, self.session_user))
+        return _answer(request, _visitor_subject_id(request, self.session_user))
 
     @extend_schema(
         operation_id="banner_choices_record",
@@ -247,12 +259,12 @@ class BannerChoicesApi(BannerApiView):
         _rate_limit(request)
         params = BannerChoicesInputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        subject = _visitor_subject(request, self.session_user)
+        subject = selectors.banner_subject_get(_visitor_subject_id(request, self.session_user))
         is_new = subject is None
         if is_new:
             subject = services.banner_visitor_create()
         language = selectors.banner_language(params.validated_data.get("language")) or policy_language_active()
-        shown = selectors.banner_config(language=language, base_url=own_origin(request))
+        shown, _body, _etag = _config(language, own_origin(request))
         origin = request_origin(request)
         services.banner_choices_record(
             subject=subject,
@@ -267,7 +279,7 @@ class BannerChoicesApi(BannerApiView):
                 text_hash=shown["text_hash"],
             ),
         )
-        response = _answer(request, subject)
+        response = _answer(request, subject.pk)
         if is_new or visitor_subject_id(request.COOKIES.get(COOKIE_NAME)) != subject.pk:
             visitor_cookie_set(response, subject.pk)
         return response

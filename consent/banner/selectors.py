@@ -10,7 +10,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from consent.accounts.models import Subject
-from consent.ledger.models import ConsentEvent, ConsentState, Purpose
+from consent.db import prepared_cursor
+from consent.ledger.models import ConsentEvent, Purpose
 from consent.ledger.selectors import purposes_by_code
 from consent.policies.selectors import LANGUAGE_CODES
 
@@ -117,17 +118,37 @@ class BannerChoices:
         return all(value is not None for value in self.choices.values())
 
 
-def banner_choices(*, subject: Subject | None) -> BannerChoices:
+# One round trip: the visitor's Subject (gone or erased: no row) and its three cookie states
+# with the source of each state's last event.
+_CHOICES_SQL = """
+SELECT cs.purpose_id, cs.decision, e.source
+  FROM accounts_subject s
+  LEFT JOIN ledger_consentstate cs
+         ON cs.subject_id = s.id AND cs.channel IS NULL AND cs.purpose_id = ANY(%(purposes)s)
+  LEFT JOIN ledger_consentevent e ON e.id = cs.event_id
+ WHERE s.id = %(subject)s AND s.erased_at IS NULL
+"""
+
+
+def banner_choices(*, subject_id: uuid.UUID | None) -> BannerChoices | None:
+    """The visitor's choices; None when there is no such Subject (or it was erased)."""
+    if subject_id is None:
+        return None
+    with prepared_cursor() as cursor:
+        cursor.execute(_CHOICES_SQL, {"subject": subject_id, "purposes": list(CATEGORIES.values())})
+        rows = cursor.fetchall()
+    if not rows:
+        return None
     choices = dict.fromkeys(CATEGORIES)
     by_gpc = False
-    if subject is None:
-        return BannerChoices(choices, by_gpc)
     key_of = {code: key for key, code in CATEGORIES.items()}
-    rows = ConsentState.objects.filter(
-        subject=subject, purpose_id__in=list(CATEGORIES.values()), channel__isnull=True
-    ).values_list("purpose_id", "decision", "event__source")
     for purpose_id, decision, source in rows:
+        if purpose_id is None:
+            continue
         choices[key_of[purpose_id]] = decision == ConsentEvent.Decision.GRANTED
         if key_of[purpose_id] == GPC_CATEGORY:
             by_gpc = decision == ConsentEvent.Decision.WITHDRAWN and source == ConsentEvent.Source.GPC
     return BannerChoices(choices, by_gpc)
+
+
+NO_CHOICES = BannerChoices(dict.fromkeys(CATEGORIES), False)
