@@ -184,9 +184,12 @@ def test_the_choices_endpoint_is_rate_limited_per_address(visitor, settings):
     cache.clear()
     settings.CONSENT_BANNER_RATE = "3/h"
 
-    statuses = [visitor.get(URL, REMOTE_ADDR="198.51.100.9").status_code for _ in range(4)]
+    statuses = [choose(visitor, REJECT_ALL, REMOTE_ADDR="198.51.100.9").status_code for _ in range(4)]
 
     assert statuses == [200, 200, 200, 429]
-    response = visitor.get(URL, REMOTE_ADDR="198.51.100.9")
+    response = choose(visitor, {"analytics": True}, REMOTE_ADDR="198.51.100.9")
     assert response.json()["error"]["code"] == "throttled"
+    assert len(events()) == 3
+    # Reading one's own choices is not counted: it is one indexed read.
+    assert visitor.get(URL, REMOTE_ADDR="198.51.100.9").status_code == 200
     cache.clear()
