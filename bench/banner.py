@@ -59,13 +59,12 @@ class BannerResult:
 
 
 def _returning_visitor_cookie() -> str:
-    from consent.banner.services import banner_choices_record, banner_visitor_create
+    from consent.banner.services import banner_choices_record
     from consent.banner.visitor import COOKIE_NAME, visitor_cookie_value
     from consent.ledger.chain import Evidence
 
-    subject = banner_visitor_create()
-    banner_choices_record(
-        subject=subject,
+    subject, _events = banner_choices_record(
+        subject=None,
         choices={"analytics": True, "personalisation": False, "advertising": False},
         gpc=False,
         source="api",

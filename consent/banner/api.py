@@ -261,15 +261,12 @@ class BannerChoicesApi(BannerApiView):
         _rate_limit(request)
         params = BannerChoicesInputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        subject = selectors.banner_subject_get(_visitor_subject_id(request, self.session_user))
-        is_new = subject is None
-        if is_new:
-            subject = services.banner_visitor_create()
+        known = selectors.banner_subject_get(_visitor_subject_id(request, self.session_user))
         language = selectors.banner_language(params.validated_data.get("language")) or policy_language_active()
         shown, _body, _etag = _config(language, own_origin(request))
         origin = request_origin(request)
-        services.banner_choices_record(
-            subject=subject,
+        subject, _events = services.banner_choices_record(
+            subject=known,
             choices=params.validated_data["choices"],
             gpc=params.validated_data["gpc"] or _gpc_signal(request),
             # The portal's own pages are the self-service portal; the company's sites call the API.
@@ -282,7 +279,7 @@ class BannerChoicesApi(BannerApiView):
             ),
         )
         response = _answer(request, subject.pk)
-        if is_new or visitor_subject_id(request.COOKIES.get(COOKIE_NAME)) != subject.pk:
+        if known is None or visitor_subject_id(request.COOKIES.get(COOKIE_NAME)) != subject.pk:
             visitor_cookie_set(response, subject.pk)
         return response
 

@@ -30,15 +30,20 @@ def _states(subject: Subject, purposes) -> dict:
 
 @transaction.atomic
 def banner_choices_record(
-    *, subject: Subject, choices: dict[str, bool], gpc: bool, source: str, evidence: Evidence
-) -> list[ConsentEvent]:
-    """Record the categories whose decision changes, and nothing else.
+    *, subject: Subject | None, choices: dict[str, bool], gpc: bool, source: str, evidence: Evidence
+) -> tuple[Subject, list[ConsentEvent]]:
+    """Record the categories whose decision changes, and nothing else; returns the Subject
+    (a new anonymous one when `subject` is None: a first visit, in the same transaction)
+    and the events written.
 
     `choices` maps banner categories (analytics, personalisation, advertising) to yes/no;
     a category left out keeps its state. A Global Privacy Control signal withdraws
     advertising (source gpc) whatever the click said, and for a person (a Subject with an
     account) partners' marketing too. The person's ledger lock is taken first, so two tabs
     answering at once cannot both record the same change."""
+    first_visit = subject is None
+    if first_visit:
+        subject = banner_visitor_create()
     subject_lock(subject.pk)
     wanted = {CATEGORIES[key]: value for key, value in choices.items()}
     gpc_purposes = [CATEGORIES[GPC_CATEGORY]]
@@ -46,7 +51,7 @@ def banner_choices_record(
         wanted.pop(CATEGORIES[GPC_CATEGORY], None)
         if subject.user_id is not None:
             gpc_purposes.append(Purpose.Code.MARKETING_THIRD_PARTY)
-    states = _states(subject, [*wanted, *gpc_purposes])
+    states = {} if first_visit else _states(subject, [*wanted, *gpc_purposes])
     events = []
     for purpose, granted in wanted.items():
         decision = ConsentEvent.Decision.GRANTED if granted else ConsentEvent.Decision.WITHDRAWN
@@ -77,7 +82,7 @@ def banner_choices_record(
                     evidence=evidence,
                 )
             )
-    return events
+    return subject, events
 
 
 @transaction.atomic
