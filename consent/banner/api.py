@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from consent.api.errors import ErrorSerializer
+from consent.api.parsers import StrictJSONParser
 from consent.banner import selectors, services
 from consent.banner.cors import cors_headers, origin_allowed, own_origin, request_origin
 from consent.banner.visitor import COOKIE_NAME, visitor_cookie_set, visitor_subject_id
@@ -34,6 +35,11 @@ class OriginRefused(exceptions.PermissionDenied):
     default_code = "origin_refused"
 
 
+def _client_ip(group, request) -> str:
+    # A WSGI server always sets REMOTE_ADDR; a bare WSGI call may not, and is still counted.
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
 def _rate_limit(request) -> None:
     """POSTs only, as the portal's public forms: a write makes a Subject and ledger events,
     while a read is one indexed query of the caller's own row (and the limiter's cache round
@@ -41,7 +47,7 @@ def _rate_limit(request) -> None:
     if is_ratelimited(
         request._request,
         group="banner",
-        key="ip",
+        key=_client_ip,
         rate=settings.CONSENT_BANNER_RATE,
         method="POST",
         increment=True,
@@ -236,6 +242,10 @@ class BannerChoicesApi(BannerApiView):
     """This visitor's cookie choices: read them, or record a change. The visitor is the one
     the visitor cookie names (or, on the portal, the signed-in person); nobody else's
     choices can be read or written here."""
+
+    # JSON only: a form or text/plain POST (which a foreign page could send without a CORS
+    # preflight) is refused before anything is read.
+    parser_classes = [StrictJSONParser]
 
     @extend_schema(
         operation_id="banner_choices_get",

@@ -193,3 +193,11 @@ def test_the_choices_endpoint_is_rate_limited_per_address(visitor, settings):
     # Reading one's own choices is not counted: it is one indexed read.
     assert visitor.get(URL, REMOTE_ADDR="198.51.100.9").status_code == 200
     cache.clear()
+
+
+def test_only_json_is_accepted_so_a_foreign_form_cannot_post(visitor):
+    response = visitor.post(URL, "choices=analytics", content_type="text/plain")
+
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "unsupported_media_type"
+    assert events() == []
