@@ -19,13 +19,25 @@ def banner_visitor_create() -> Subject:
 
 
 def _states(subject: Subject, purposes) -> dict:
+    """{purpose: {channel or None: (decision, event id)}}"""
     rows = ConsentState.objects.filter(subject=subject, purpose_id__in=list(purposes)).values_list(
-        "purpose_id", "channel", "decision"
+        "purpose_id", "channel", "decision", "event_id"
     )
     states: dict = {}
-    for purpose_id, channel, decision in rows:
-        states.setdefault(purpose_id, {})[channel] = decision
+    for purpose_id, channel, decision, event_id in rows:
+        states.setdefault(purpose_id, {})[channel] = (decision, event_id)
     return states
+
+
+def _withdrawn_everywhere(decisions: dict) -> bool:
+    """The purpose is withdrawn on every channel: a withdrawal for all channels (None) that
+    no later per-channel grant overrides (the decision rule takes the latest of the two)."""
+    whole = decisions.get(None)
+    if whole is None or whole[0] != ConsentEvent.Decision.WITHDRAWN:
+        return False
+    return not any(
+        decision == ConsentEvent.Decision.GRANTED and event_id > whole[1] for decision, event_id in decisions.values()
+    )
 
 
 @transaction.atomic
@@ -55,7 +67,7 @@ def banner_choices_record(
     events = []
     for purpose, granted in wanted.items():
         decision = ConsentEvent.Decision.GRANTED if granted else ConsentEvent.Decision.WITHDRAWN
-        if states.get(purpose, {}).get(None) != decision:
+        if states.get(purpose, {}).get(None, (None,))[0] != decision:
             events.append(
                 consent_record(
                     subject=subject,
@@ -68,9 +80,8 @@ def banner_choices_record(
             )
     if gpc:
         for purpose in gpc_purposes:
-            decisions = states.get(purpose, {})
             # Withdrawn on every channel already: the signal changes nothing.
-            if decisions and all(d == ConsentEvent.Decision.WITHDRAWN for d in decisions.values()):
+            if _withdrawn_everywhere(states.get(purpose, {})):
                 continue
             events.append(
                 consent_record(

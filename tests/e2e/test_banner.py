@@ -31,7 +31,11 @@ PAGE = """<!DOCTYPE html>
 <p><a href="#" data-consent-banner-open>Cookie-inställningar</a></p>
 <script>
   window.changes = [];
+  window.seen = [];
   document.addEventListener("consent:change", function (e) {{ window.changes.push(e.detail.choices); }});
+  window.addEventListener("load", function () {{
+    window.ConsentBanner.onChange(function (choices) {{ window.seen.push(choices); }});
+  }});
 </script>
 </body></html>
 """
@@ -150,6 +154,19 @@ def test_swedish_banner_reject_all_stays_hidden_then_accept_analytics(browser, c
 
     assert wait_for(lambda: len(ledger()) == 4 and ledger()[3]) == ("cookies_analytics", "granted", "api")
     assert page.evaluate("window.changes[window.changes.length - 1].analytics") is True
+    assert page.evaluate("window.seen[window.seen.length - 1]") == {
+        "necessary": True,
+        "analytics": True,
+        "personalisation": False,
+        "advertising": False,
+    }
+
+    # Esc closes the reopened banner without recording anything, and focus returns to the page.
+    page.get_by_role("link", name="Cookie-inställningar").click()
+    dialog.wait_for()
+    page.keyboard.press("Escape")
+    dialog.wait_for(state="hidden")
+    assert page.evaluate("document.activeElement.textContent") == "Cookie-inställningar"
     assert len(ledger()) == 4
 
 
