@@ -44,6 +44,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--scrub-entries", type=int, default=5_000_000, help="suppression entries scrubbed against (default 5,000,000)"
     )
     parser.add_argument("--only-suppression", action="store_true", help="only the suppression figures")
+    parser.add_argument("--only-banner", action="store_true", help="only the cookie banner's HTTP figures")
     parser.add_argument(
         "--outbox-messages", type=int, default=2000, help="emails per outbox delivery run (default 2,000; 0 skips)"
     )
@@ -108,7 +109,8 @@ def run(args: argparse.Namespace) -> int:
     from django.core.management import call_command
     from django.db import connection
 
-    from bench import check, data, outbox, suppression, web, write
+    from bench import banner, check, data, outbox, suppression, web, write
+    from bench.report import print_figures
 
     call_command("migrate", interactive=False, verbosity=0)
     counts, generated_in = data.ensure(subjects=args.subjects, events=args.events, regenerate=args.regenerate)
@@ -127,6 +129,10 @@ def run(args: argparse.Namespace) -> int:
 
     if args.only_suppression:
         return run_suppression(args, suppression)
+    if args.only_banner:
+        print("Cookie banner over HTTP: config, a returning visitor's choices, a first visit's choices…", flush=True)
+        print_figures(banner.figures(banner.run(duration=args.duration)))
+        return 0
 
     print(
         f"\nWrite test: {args.record_events:,} events through consent_record from {WRITE_PROCESSES} processes…",
@@ -151,6 +157,14 @@ def run(args: argparse.Namespace) -> int:
         except Exception as exc:  # noqa: BLE001 - report the other figures all the same
             http = web.HttpResult(None, None, skipped=f"failed: {type(exc).__name__}: {exc}")
 
+    banner_result = None
+    if not args.skip_http:
+        print("Cookie banner over HTTP: config, a returning visitor's choices, a first visit's choices…", flush=True)
+        try:
+            banner_result = banner.run(duration=args.duration)
+        except Exception as exc:  # noqa: BLE001 - report the other figures all the same
+            banner_result = banner.BannerResult(skipped=f"failed: {type(exc).__name__}: {exc}")
+
     outbox_result = None
     if args.outbox_messages > 0:
         print(
@@ -163,7 +177,7 @@ def run(args: argparse.Namespace) -> int:
         except Exception as exc:  # noqa: BLE001 - report the other figures all the same
             outbox_result = outbox.OutboxResult(skipped=f"failed: {type(exc).__name__}: {exc}")
 
-    report(written, inserted, batch, http, outbox_result)
+    report(written, inserted, batch, http, outbox_result, banner_result)
     run_suppression(args, suppression)
     load_after = os.getloadavg()
     print(
@@ -194,8 +208,8 @@ def run_suppression(args: argparse.Namespace, suppression) -> int:
     return 0
 
 
-def report(written, inserted, batch, http, outbox_result=None) -> None:
-    from bench import outbox
+def report(written, inserted, batch, http, outbox_result=None, banner_result=None) -> None:
+    from bench import banner, outbox
     from bench.report import Figure, print_figures, verdict
     from bench.write import percentile
 
@@ -254,6 +268,8 @@ def report(written, inserted, batch, http, outbox_result=None) -> None:
                 verdict(clean and p99_ratio <= GOAL_HTTP_P99_RATIO) if p99_ratio is not None else "-",
             )
         )
+    if banner_result is not None:
+        figures.extend(banner.figures(banner_result))
     if outbox_result is not None:
         figures.extend(outbox.figures(outbox_result))
     print_figures(figures)

@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "consent.suppression",
     "consent.notifications",
     "requests_app",
+    "consent.banner",
     "consent.portal",
     "consent.backoffice",
 ]
@@ -120,6 +121,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     # Turns a rate-limited public form (django-ratelimit) into the 429 page of RATELIMIT_VIEW.
     "django_ratelimit.middleware.RatelimitMiddleware",
+    # Re-points the cookie banner's visitor cookie to the person who just logged in.
+    "consent.banner.middleware.BannerCookieMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -220,6 +223,10 @@ AXES_LOCKOUT_TEMPLATE = "portal/accounts/locked_out.html"
 # client IP, counted in the cache (Redis when REDIS_URL is set; without it, per process).
 PUBLIC_FORM_RATE = env.str("PUBLIC_FORM_RATE", default="10/m")
 RATELIMIT_VIEW = "consent.portal.views.rate_limited"
+# The cookie banner (consent.banner): the company's sites allowed to call its endpoints from
+# the browser (scheme://host[:port], comma-separated), and POSTs per client IP to its choices.
+CONSENT_BANNER_ORIGINS = env.list("CONSENT_BANNER_ORIGINS", default=[])
+CONSENT_BANNER_RATE = env.str("CONSENT_BANNER_RATE", default="120/m")
 # The address an email-verification link confirms is valid for this long.
 EMAIL_VERIFICATION_MAX_AGE = env.int("EMAIL_VERIFICATION_MAX_AGE_HOURS", default=72) * 3600
 # Subject requests: an unverified request expires (contact data purged) after this many days;

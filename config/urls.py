@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("consent.accounts.api")),
     path("", include("consent.policies.api")),
     path("", include("requests_app.api")),
+    path("", include("consent.banner.api")),
 ]
 
 urlpatterns = [
@@ -26,6 +27,7 @@ urlpatterns = [
     re_path(r"^api/", views.not_found),
     path("privacy/", include("consent.policies.urls")),
     path("", include("consent.decisions.urls")),
+    path("", include("consent.banner.urls")),
     path("accounts/", include("consent.portal.account_urls")),
     path("requests/", include("requests_app.urls")),
     path("", include("consent.portal.urls")),

@@ -31,6 +31,7 @@ def fast_tests(settings):
     Public forms' rate limits are tested on their own (tests/portal/test_rate_limits.py)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.PUBLIC_FORM_RATE = "10000/m"
+    settings.CONSENT_BANNER_RATE = "10000/m"
 
 
 @pytest.fixture

@@ -4,6 +4,8 @@ import pytest
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ANSWERED_BANNER = """localStorage.setItem("consentBanner.v1", JSON.stringify(
+  {decided: true, choices: {analytics: false, personalisation: false, advertising: false}}));"""
 
 
 @pytest.fixture
@@ -17,6 +19,9 @@ def browser_page():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(locale="en-GB", extra_http_headers={"Accept-Language": "en"})
+        # A visitor who has already answered the cookie banner (its own test: test_banner.py),
+        # so it does not sit over the pages these tests click through.
+        context.add_init_script(ANSWERED_BANNER)
         try:
             yield context.new_page()
         finally:
