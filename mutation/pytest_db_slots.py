@@ -1,11 +1,12 @@
 """A pytest plugin for `make mutation`: mutmut 3 runs each mutant's tests in a process of its
-own, two at a time, and both would otherwise create, use and drop the same test database.
+own, two at a time, and both would otherwise create, migrate, use and drop the same test
+database, one mutant after another.
 
-Each test process takes the first free slot (an flock on mutants/.db-slot-N, released when the
-process ends) and starts on a fresh copy, `test_<name>_mN`, of a template database migrated
-once per run (`test_<name>_template`): a copy takes a fraction of a second, the migrations
-many. pytest-django then finds the copy in place (--reuse-db). mutation/run.py drops the
-template before a run, so a run never starts on an old schema."""
+Instead, a template database is migrated once per run (`test_<name>_template`; mutation/run.py
+drops it first, so a run never starts on an old schema). A test process that needs the
+database takes the first free slot (an flock on mutants/.db-slot-N, held until the process
+ends) and starts on a fresh copy of the template, `test_<name>_mN`: a copy takes a fraction of
+a second, the migrations many. Processes whose tests need no database copy nothing."""
 
 import fcntl
 import os
@@ -15,15 +16,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
+import pytest
 from psycopg import sql
 
 SLOTS = 8
 _held = []  # the slot's lock file stays open (and locked) until the process exits
-_base = None  # the test database's own name, before a slot's suffix
-
-
-def template_name(base: str) -> str:
-    return f"{base}_template"
 
 
 def _admin_connection(database: dict):
@@ -37,16 +34,12 @@ def _admin_connection(database: dict):
     )
 
 
-def _exists(cursor, name: str) -> bool:
-    cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-    return cursor.fetchone() is not None
-
-
 def _ensure_template(database: dict, template: str) -> None:
     with open(Path.cwd() / ".db-template.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one process migrates, the others wait for it
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one process migrates it, the others wait
         with _admin_connection(database) as admin, admin.cursor() as cursor:
-            if _exists(cursor, template):
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template])
+            if cursor.fetchone():
                 return
             cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(template)))
         url = urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{template}").geturl()
@@ -57,16 +50,8 @@ def _ensure_template(database: dict, template: str) -> None:
         )
 
 
-def pytest_configure(config):
-    if config.option.collectonly:
-        return
-    from django.conf import settings
-
-    global _base
-    database = settings.DATABASES["default"]
-    # A forked test process has run this already, in its parent: suffix the name once.
-    _base = _base or (database.get("TEST") or {}).get("NAME") or f"test_{database['NAME']}"
-    template = template_name(_base)
+def _slot_copy(database: dict, base: str) -> str:
+    template = f"{base}_template"
     _ensure_template(database, template)
     for slot in range(SLOTS):
         handle = open(Path.cwd() / f".db-slot-{slot}", "w")  # noqa: SIM115 - held for the process's life
@@ -76,14 +61,46 @@ def pytest_configure(config):
             handle.close()
             continue
         _held.append(handle)
-        name = f"{_base}_m{slot}"
+        name = f"{base}_m{slot}"
         with _admin_connection(database) as admin, admin.cursor() as cursor:
             cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
             cursor.execute(
                 sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template))
             )
-        # The connection handler shares this dict, so the change reaches it even when Django
-        # was set up before the fork.
-        database.setdefault("TEST", {})["NAME"] = name
-        return
+        return name
     raise RuntimeError(f"all {SLOTS} mutation database slots are taken")
+
+
+class SlotDatabase:
+    """Registered at configure time, after pytest-django, so this django_db_setup is the one used."""
+
+    def __init__(self):
+        self.base = None  # the test database's name before a slot's suffix, read once per process
+
+    @pytest.fixture(scope="session")
+    def django_db_setup(self, request, django_test_environment, django_db_blocker):
+        from django.conf import settings
+        from django.db import connections
+
+        database = settings.DATABASES["default"]
+        self.base = self.base or (database.get("TEST") or {}).get("NAME") or f"test_{database['NAME']}"
+        name = _slot_copy(database, self.base)
+        connection = connections["default"]
+        connection.close()
+        database["NAME"] = connection.settings_dict["NAME"] = name
+        serialized = any(
+            (marker := item.get_closest_marker("django_db")) and marker.kwargs.get("serialized_rollback")
+            for item in request.session.items
+        )
+        if serialized:  # what serialized_rollback restores after a test that empties the tables
+            with django_db_blocker.unblock():
+                connection._test_serialized_contents = connection.creation.serialize_db_to_string()
+        yield
+
+
+_slot_database = SlotDatabase()
+
+
+def pytest_configure(config):
+    if not config.pluginmanager.is_registered(_slot_database):
+        config.pluginmanager.register(_slot_database, "mutation-slot-database")

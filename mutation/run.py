@@ -74,7 +74,10 @@ def _run(patterns: list[str]) -> None:
     _drop_databases()
     mutmut = Path(sys.executable).parent / "mutmut"
     # mutmut's exit code says nothing about the score; the report below does.
-    subprocess.run([str(mutmut), "run", "--max-children", "2", *patterns], cwd=ROOT, check=False)  # noqa: S603
+    try:
+        subprocess.run([str(mutmut), "run", "--max-children", "2", *patterns], cwd=ROOT, check=False)  # noqa: S603
+    finally:
+        _drop_databases()
 
 
 def _results() -> dict[str, int | None]:
