@@ -32,8 +32,15 @@ MODULES = {
     # The record path: consent_record and the helpers it calls (not the bulk twin, checkpoints, erasure).
     "ledger/services": [
         f"consent.ledger.services.x_{name}__mutmut_*"
-        for name in ("consent_record", "_validate", "_scoped_idempotency_key", "subject_lock", "_chain_head",
-                     "_replayed", "_append")
+        for name in (
+            "consent_record",
+            "_validate",
+            "_scoped_idempotency_key",
+            "subject_lock",
+            "_chain_head",
+            "_replayed",
+            "_append",
+        )
     ],  # fmt: skip
     "ledger/chain": ["consent.ledger.chain.*"],
     "accounts/identity": ["consent.accounts.identity.*"],

@@ -144,7 +144,10 @@ def test_contact_decision_for_one_person_by_address_or_id():
         False,
         Reason.SUPPRESSED,
     )
-    assert contact_decision(purpose="transfer_abroad", channel="", subject_id=maria.pk) == (True, Reason.OPT_OUT_DEFAULT)
+    assert contact_decision(purpose="transfer_abroad", channel="", subject_id=maria.pk) == (
+        True,
+        Reason.OPT_OUT_DEFAULT,
+    )
 
 
 def _overall(subject, code, at=None):
