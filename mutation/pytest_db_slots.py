@@ -5,8 +5,9 @@ database, one mutant after another.
 Instead, a template database is migrated once per run (`test_<name>_template`; mutation/run.py
 drops it first, so a run never starts on an old schema). A test process that needs the
 database takes the first free slot (an flock on mutants/.db-slot-N, held until the process
-ends) and starts on a fresh copy of the template, `test_<name>_mN`: a copy takes a fraction of
-a second, the migrations many. Processes whose tests need no database copy nothing."""
+ends): the slot's database `test_<name>_mN` is copied from the template once, and every later
+process on it puts the template's rows back (flush, then load them) instead, because dropping
+and copying a database takes seconds on a busy server. Processes needing no database skip it."""
 
 import fcntl
 import os
@@ -50,7 +51,8 @@ def _ensure_template(database: dict, template: str) -> None:
         )
 
 
-def _slot_copy(database: dict, base: str) -> str:
+def _slot(database: dict, base: str) -> tuple[str, bool]:
+    """Lock the first free slot; (its database, whether it was just copied from the template)."""
     template = f"{base}_template"
     _ensure_template(database, template)
     for slot in range(SLOTS):
@@ -63,11 +65,13 @@ def _slot_copy(database: dict, base: str) -> str:
         _held.append(handle)
         name = f"{base}_m{slot}"
         with _admin_connection(database) as admin, admin.cursor() as cursor:
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if cursor.fetchone():
+                return name, False
             cursor.execute(
                 sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template))
             )
-        return name
+        return name, True
     raise RuntimeError(f"all {SLOTS} mutation database slots are taken")
 
 
@@ -80,21 +84,31 @@ class SlotDatabase:
     @pytest.fixture(scope="session")
     def django_db_setup(self, request, django_test_environment, django_db_blocker):
         from django.conf import settings
+        from django.core.management import call_command
         from django.db import connections
 
         database = settings.DATABASES["default"]
         self.base = self.base or (database.get("TEST") or {}).get("NAME") or f"test_{database['NAME']}"
-        name = _slot_copy(database, self.base)
+        name, fresh = _slot(database, self.base)
         connection = connections["default"]
         connection.close()
         database["NAME"] = connection.settings_dict["NAME"] = name
-        serialized = any(
-            (marker := item.get_closest_marker("django_db")) and marker.kwargs.get("serialized_rollback")
-            for item in request.session.items
-        )
-        if serialized:  # what serialized_rollback restores after a test that empties the tables
-            with django_db_blocker.unblock():
-                connection._test_serialized_contents = connection.creation.serialize_db_to_string()
+        pristine = Path.cwd() / ".db-template.json"
+        with django_db_blocker.unblock():
+            if fresh:
+                contents = connection.creation.serialize_db_to_string()
+                with open(Path.cwd() / ".db-template.lock", "w") as lock:
+                    fcntl.flock(lock, fcntl.LOCK_EX)
+                    if not pristine.exists():
+                        pristine.write_text(contents)
+            else:
+                # The process before may have emptied the tables (a transactional test's
+                # flush) or been killed mid-test: back to the template's rows, as a
+                # serialized_rollback test does.
+                contents = pristine.read_text()
+                call_command("flush", verbosity=0, interactive=False, database="default", inhibit_post_migrate=True)
+                connection.creation.deserialize_db_from_string(contents)
+            connection._test_serialized_contents = contents  # what serialized_rollback restores
         yield
 
 
