@@ -50,6 +50,7 @@ def test_a_changed_key_is_used_at_once(settings):
     ("raw", "canonical"),
     [
         ('"a@b"@Example.com', '"a@b"@example.com'),  # the domain follows the last @
+        ('"a@b"@bücher.example', '"a@b"@xn--bcher-kva.example'),
         ("MARIA@EXAMPLE.SE.", "maria@example.se"),  # a trailing dot, and an ASCII domain lower-cased
         ("MARIA@BÜCHER.example", "maria@xn--bcher-kva.example"),
         ("maria@example.se..", "maria@example.se"),
@@ -65,6 +66,7 @@ def test_canonicalisation_edge_cases(raw, canonical):
         (None, "Enter a valid email address."),
         ("maria", "Enter a valid email address."),
         ("@example.se", "Enter a valid email address."),
+        ("@a\u200db.com", "Enter a valid email address."),  # no one to write to, whatever the domain
         ("maria@", "Enter a valid email address."),
         ("maria@exa mple.se", "Enter a valid email address."),
         ("maria@a\u200db.com", "The email address has an invalid domain."),
