@@ -96,8 +96,9 @@ def test_a_draft_or_retired_policy_version_cannot_be_cited():
         "policy_version": ["Version 1.0 has been replaced; cite the version in force."]
     }
     event = record(subject_for("maria@example.se"), "primary_use", source="registration", policy_version=second)
-    assert event.policy_version_id == second.pk
-    assert ConsentEvent.objects.get(pk=event.pk).policy_version_id == second.pk
+    stored = ConsentEvent.objects.get(pk=event.pk)
+    assert event.policy_version_id == stored.policy_version_id == second.pk
+    assert event.hash == stored.hash == _recomputed(stored)  # the version cited is part of what is hashed
 
 
 # --- what the returned event says -----------------------------------------------------------
@@ -206,10 +207,11 @@ def test_an_idempotency_key_is_scoped_to_its_caller():
     assert (retry.pk, retry.created) == (mine.pk, False)
 
 
-def test_a_blank_idempotency_key_is_no_key():
+@pytest.mark.parametrize("key", [None, "", "   "])
+def test_without_an_idempotency_key_the_same_request_records_twice(key):
     subject = subject_for("maria@example.se")
-    first = record(subject, "research", "granted", channel="email", idempotency_key="   ")
-    second = record(subject, "research", "granted", channel="email", idempotency_key="   ")
+    first = record(subject, "research", "granted", channel="email", idempotency_key=key)
+    second = record(subject, "research", "granted", channel="email", idempotency_key=key)
     assert first.pk != second.pk and (first.idempotency_key, second.created) == (None, True)
 
 
@@ -316,6 +318,9 @@ def test_an_integrity_error_that_no_replay_explains_is_raised():
     failing = mock.patch.object(services, "_append", side_effect=IntegrityError("duplicate key"))
     with failing, pytest.raises(IntegrityError):
         record(subject, "research", channel="email", idempotency_key="k-1")
+    assert not ConsentEvent.objects.exists()
+    # Without a key there is nothing to replay, not even an event of the very same request.
+    earlier = record(subject, "research", channel="email")
     with failing, pytest.raises(IntegrityError):
         record(subject, "research", channel="email")
-    assert not ConsentEvent.objects.exists()
+    assert list(ConsentEvent.objects.all()) == [earlier]
