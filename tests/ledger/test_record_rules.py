@@ -78,6 +78,12 @@ def test_a_channel_the_purpose_does_not_use_is_refused():
     }
 
 
+def test_a_purpose_that_contacts_no_one_takes_no_channel():
+    assert _refusal(purpose="cookies_analytics", decision="granted", channel="email") == {
+        "channel": ["The purpose cookies_analytics contacts no one, so it takes no channel."]
+    }
+
+
 def test_a_withdrawable_purpose_is_withdrawn_and_primary_use_granted():
     subject = subject_for("maria@example.se")
     assert record(subject, "primary_use", source="registration").decision == "granted"
