@@ -54,6 +54,7 @@ def test_a_changed_key_is_used_at_once(settings):
         ("MARIA@EXAMPLE.SE.", "maria@example.se"),  # a trailing dot, and an ASCII domain lower-cased
         ("MARIA@BÜCHER.example", "maria@xn--bcher-kva.example"),
         ("maria@example.se..", "maria@example.se"),
+        ("MARIA@EXAMPLE.BOX.", "maria@example.box"),  # only dots are trimmed from the end
     ],
 )
 def test_canonicalisation_edge_cases(raw, canonical):
