@@ -1,0 +1,150 @@
+"""`make mutation`: mutmut 3 over the core modules, then the score per module.
+
+    python -m mutation.run               # fresh run of every module, then the scores
+    python -m mutation.run identity      # only the modules named (keys of MODULES)
+    python -m mutation.run --report      # the scores of the last run, without running
+
+A module's score is killed / (mutants - equivalent ones listed in mutation/equivalent.toml);
+a mutant that times out counts as killed (the tests noticed it). Exits non-zero when any
+module is under THRESHOLD, or when an equivalent listed is no longer a surviving mutant
+(the list must not go stale and hide a real survivor)."""
+
+import argparse
+import fnmatch
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+MUTANTS = ROOT / "mutants"
+EQUIVALENT_FILE = ROOT / "mutation" / "equivalent.toml"
+THRESHOLD = 0.95
+
+# Module -> the mutant names (globs) it scores. mutmut names a mutant
+# <module>.x_<function>__mutmut_<n> (methods: xǁ<Class>ǁ<method>).
+MODULES = {
+    "ledger/rules": ["consent.ledger.rules.*"],
+    # The record path: consent_record and the helpers it calls (not the bulk twin, checkpoints, erasure).
+    "ledger/services": [
+        f"consent.ledger.services.x_{name}__mutmut_*"
+        for name in (
+            "consent_record",
+            "_validate",
+            "_scoped_idempotency_key",
+            "subject_lock",
+            "_chain_head",
+            "_replayed",
+            "_append",
+        )
+    ],  # fmt: skip
+    "ledger/chain": ["consent.ledger.chain.*"],
+    "accounts/identity": ["consent.accounts.identity.*"],
+    "decisions/rules": ["consent.decisions.rules.*"],
+    "suppression/services": ["consent.suppression.services.*"],
+}
+
+KILLED = {1, 3, 36, 24, -24, 152, 255}  # failed, pytest internal error, timeouts
+STATUS = {0: "survived", 5: "no tests", 33: "no tests", None: "not checked"}
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        sys.exit("DATABASE_URL is not set: run `make mutation`, which provides one.")
+    return url
+
+
+def _drop_databases() -> None:
+    """Every run starts from a template migrated afresh (mutation/pytest_db_slots.py)."""
+    import psycopg
+    from psycopg import sql
+
+    url = urlsplit(_database_url())
+    base = f"test_{url.path.lstrip('/')}"
+    admin = url._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as connection, connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT datname FROM pg_database WHERE datname = %s OR datname ~ %s",
+            [f"{base}_template", f"^{base}_m[0-9]+$"],
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def _run(patterns: list[str]) -> None:
+    shutil.rmtree(MUTANTS, ignore_errors=True)
+    _drop_databases()
+    mutmut = Path(sys.executable).parent / "mutmut"
+    # mutmut's exit code says nothing about the score; the report below does.
+    try:
+        subprocess.run([str(mutmut), "run", "--max-children", "2", *patterns], cwd=ROOT, check=False)  # noqa: S603
+    finally:
+        _drop_databases()
+
+
+def _results() -> dict[str, int | None]:
+    results = {}
+    for meta in MUTANTS.rglob("*.py.meta"):
+        results.update(json.loads(meta.read_text())["exit_code_by_key"])
+    return results
+
+
+def _equivalents() -> dict[str, str]:
+    if not EQUIVALENT_FILE.exists():
+        return {}
+    data = tomllib.loads(EQUIVALENT_FILE.read_text())
+    return {entry["mutant"]: entry["why"] for entry in data.get("equivalent", [])}
+
+
+def report(modules: list[str]) -> bool:
+    results = _results()
+    equivalents = _equivalents()
+    ok = True
+    print(f"\nMutation score per module (killed / (mutants - equivalent)), goal {THRESHOLD:.0%}")
+    for module in modules:
+        names = sorted(n for n in results if any(fnmatch.fnmatch(n, p) for p in MODULES[module]))
+        checked = [n for n in names if results[n] is not None]
+        if not checked:
+            print(f"  {module}: not run")
+            ok = False
+            continue
+        killed = [n for n in checked if results[n] in KILLED]
+        equivalent = [n for n in checked if n in equivalents]
+        stale = [n for n in equivalent if results[n] in KILLED]
+        survivors = [n for n in checked if results[n] not in KILLED and n not in equivalents]
+        counted = len(checked) - len(equivalent)
+        score = len(killed) / counted if counted else 1.0
+        verdict = "PASS" if score >= THRESHOLD and not stale else "MISS"
+        ok = ok and verdict == "PASS"
+        print(
+            f"  {verdict} {module}: {len(killed)} / ({len(checked)} - {len(equivalent)} equivalent) = {score:.1%}"
+            + (f"  ({len(names) - len(checked)} not checked)" if len(names) != len(checked) else "")
+        )
+        for name in survivors:
+            print(f"      {STATUS.get(results[name], 'suspicious')}: {name}")
+        for name in stale:
+            print(f"      listed as equivalent but killed, remove it from equivalent.toml: {name}")
+    return ok
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("modules", nargs="*", metavar="MODULE", help=", ".join(MODULES))
+    parser.add_argument("--report", action="store_true", help="only print the scores of the last run")
+    args = parser.parse_args()
+    modules = args.modules or list(MODULES)
+    unknown = set(modules) - set(MODULES)
+    if unknown:
+        parser.error(f"unknown module(s) {', '.join(sorted(unknown))}; known: {', '.join(MODULES)}")
+    if not args.report:
+        _run([pattern for module in modules for pattern in MODULES[module]])
+    sys.exit(0 if report(modules) else 1)
+
+
+if __name__ == "__main__":
+    main()
