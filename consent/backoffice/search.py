@@ -19,6 +19,7 @@ from django.db.models.functions import Concat, Lower
 from django.utils.translation import gettext as _
 
 from consent.accounts.identity import InvalidIdentifier, canonical_phone, email_digest
+from consent.accounts.models import User
 
 # A resolver receives the Subject queryset and the term, and returns it narrowed.
 Resolver = Callable[[QuerySet, str], QuerySet]
@@ -40,7 +41,7 @@ def reference_resolver_unregister(prefix: str) -> None:
 
 def full_name_expression():
     """lower(first_name || ' ' || last_name): the expression the name index is built on."""
-    return Lower(Concat("user__first_name", Value(" "), "user__last_name"))
+    return Lower(Concat("first_name", Value(" "), "last_name"))
 
 
 @dataclass
@@ -80,4 +81,6 @@ def subject_search(*, queryset: QuerySet, term: str) -> SearchResult:
     by_external_id = queryset.filter(external_id=term)
     if by_external_id.exists():
         return SearchResult(by_external_id)
-    return SearchResult(queryset.alias(full_name=full_name_expression()).filter(full_name__startswith=term.lower()))
+    # A subquery on the users, not a filter across the (nullable) join: the index is on their table.
+    users = User.objects.alias(full_name=full_name_expression()).filter(full_name__startswith=term.lower())
+    return SearchResult(queryset.filter(user__in=users.values("pk")))
