@@ -23,9 +23,10 @@ from django.utils.translation import gettext_lazy as _
 from consent.accounts.admin import EmailDigestSearchMixin, PersonDataAdminMixin
 from consent.accounts.models import DataAccess, Subject
 from consent.accounts.scope import subject_visible_to_staff
+from consent.accounts.search import subject_search
 from consent.accounts.services import data_access_record
-from consent.backoffice.search import subject_search
 from consent.backoffice.subject_page import OTHER_ACTIONS, other_actions, subject_page_context
+from consent.db import CappedCountPaginator
 from consent.decisions.rules import Reason, consent_state
 from consent.decisions.scrub import DUPLICATE, INVALID, scrub_file
 from consent.ledger.models import Channel, Purpose
@@ -63,12 +64,13 @@ class SubjectAdmin(PersonDataAdminMixin, EmailDigestSearchMixin, admin.ModelAdmi
         (_("Current choices"), {"fields": ("consent_overview",)}),
         (_("Consent timeline"), {"fields": ("consent_timeline",)}),
     )
-    search_fields = ("=id", "=external_id")
+    search_fields = ("=id", "=external_id")  # shows the box; searched by subject_search
     search_help_text = _(
         "Search by email address (hashed before the lookup), phone number, the start of a name "
         "(first name first), subject id, external id or request reference."
     )
     show_full_result_count = False
+    paginator = CappedCountPaginator
     list_per_page = 50
 
     @admin.display(description=_("email digest"))

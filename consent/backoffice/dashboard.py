@@ -277,7 +277,9 @@ _T = "admin/dashboard/"
 for _section in (
     DashboardSection("consent_rates", _("Consent rates per purpose"), f"{_T}rates.html", rates_section),
     DashboardSection("decisions", _("Grants and withdrawals per week"), f"{_T}decisions.html", decisions_section),
-    DashboardSection("suppression", _("Do-not-contact entries by reason"), f"{_T}suppression.html", suppression_section),
+    DashboardSection(
+        "suppression", _("Do-not-contact entries by reason"), f"{_T}suppression.html", suppression_section
+    ),
     DashboardSection("requests", _("Requests received and completed per week"), f"{_T}absent.html", None),
     DashboardSection("offices", _("On-time rate and overdue requests per office"), f"{_T}absent.html", None),
 ):

@@ -129,9 +129,7 @@ def _digests(subject: Subject) -> dict[bytes, str]:
 def suppression_section(request, subject: Subject) -> dict:
     digests = _digests(subject)
     entries = (
-        SuppressionEntry.objects.filter(identifier_digest__in=list(digests)).order_by("-created_at")
-        if digests
-        else []
+        SuppressionEntry.objects.filter(identifier_digest__in=list(digests)).order_by("-created_at") if digests else []
     )
     return {
         "entries": [

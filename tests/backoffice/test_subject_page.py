@@ -151,7 +151,12 @@ def test_take_off_marketing_from_the_page(client, rep, maria):
 
     assert response.status_code == 302 and response.url == _story(maria)
     entry = SuppressionEntry.objects.get(reason="representative")
-    assert (entry.purpose, entry.channel, entry.note, entry.created_by) == (None, None, "Asked by phone", f"staff:{rep.pk}")
+    assert (entry.purpose, entry.channel, entry.note, entry.created_by) == (
+        None,
+        None,
+        "Asked by phone",
+        f"staff:{rep.pk}",
+    )
     withdrawals = ConsentEvent.objects.filter(subject=maria.subject, source="representative", actor_id=str(rep.pk))
     assert withdrawals.exists() and set(withdrawals.values_list("decision", flat=True)) == {"withdrawn"}
     timeline = client.get(_story(maria)).content.decode().split('id="section-timeline"')[1]

@@ -5,9 +5,13 @@ id, or a request reference, each answered by an index probe (never a scan of eve
 - phone: read as E.164, then the user's phone index;
 - name: a prefix of "first last", lower-cased, through the expression index on the user's names;
 - subject id (UUID) or external id: their unique indexes;
-- a request reference (`SR-…`): through the resolvers registered for its prefix. The requests
-  app's resolver is added here (this app sits above requests_app) once it is merged; until
-  then such a term finds no one and says why."""
+- a request reference (`SR-…`): through the resolvers registered for its prefix
+  (`reference_resolver_register`, a seam like consent.accounts.scope: the requests app, above
+  this one, registers its resolver when it starts). Until then such a term finds no one and
+  says why.
+
+The back office's subject list and page use `subject_search`; the user and profile-history
+lists `user_search`, the same rules seen from the account."""
 
 import re
 import uuid
@@ -18,8 +22,8 @@ from django.db.models import QuerySet, Value
 from django.db.models.functions import Concat, Lower
 from django.utils.translation import gettext as _
 
-from consent.accounts.identity import InvalidIdentifier, canonical_phone, email_digest
-from consent.accounts.models import User
+from consent.accounts.identity import InvalidIdentifier, canonical_email, canonical_phone, email_digest
+from consent.accounts.models import Subject, User
 
 # A resolver receives the Subject queryset and the term, and returns it narrowed.
 Resolver = Callable[[QuerySet, str], QuerySet]
@@ -84,3 +88,19 @@ def subject_search(*, queryset: QuerySet, term: str) -> SearchResult:
     # A subquery on the users, not a filter across the (nullable) join: the index is on their table.
     users = User.objects.alias(full_name=full_name_expression()).filter(full_name__startswith=term.lower())
     return SearchResult(queryset.filter(user__in=users.values("pk")))
+
+
+def user_search(*, queryset: QuerySet, term: str) -> SearchResult:
+    """The Users `term` names, narrowed from `queryset`. An address is matched on the account
+    itself (staff accounts have no Subject), through the unique index on lower(email)."""
+    term = term.strip()
+    if not term:
+        return SearchResult(queryset)
+    if "@" in term:
+        try:
+            email = canonical_email(term)
+        except InvalidIdentifier:
+            return SearchResult(queryset.none(), _("That is not a valid email address."))
+        return SearchResult(queryset.alias(email_lower=Lower("email")).filter(email_lower=email.lower()))
+    result = subject_search(queryset=Subject.objects.filter(user__isnull=False), term=term)
+    return SearchResult(queryset.filter(pk__in=result.queryset.values("user_id")), result.message)

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 
 from consent.accounts.roles import MARKETING, REPRESENTATIVE
-from consent.backoffice.search import reference_resolver_register, reference_resolver_unregister
+from consent.accounts.search import reference_resolver_register, reference_resolver_unregister
 from tests.factories import UserFactory, staff_in_role, staff_login, subject_for
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +80,7 @@ def test_the_name_and_phone_searches_use_their_indexes(people):
     with connection.cursor() as cursor:
         cursor.execute("SET enable_seqscan = off")
         from consent.accounts.models import Subject
-        from consent.backoffice.search import subject_search
+        from consent.accounts.search import subject_search
 
         for term in ("Maria L", "+46701234567"):
             sql, params = subject_search(queryset=Subject.objects.all(), term=term).queryset.query.sql_with_params()
