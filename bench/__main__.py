@@ -44,6 +44,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--scrub-entries", type=int, default=5_000_000, help="suppression entries scrubbed against (default 5,000,000)"
     )
     parser.add_argument("--only-suppression", action="store_true", help="only the suppression figures")
+    parser.add_argument("--only-admin", action="store_true", help="only the back office's page times")
     parser.add_argument(
         "--outbox-messages", type=int, default=2000, help="emails per outbox delivery run (default 2,000; 0 skips)"
     )
@@ -127,6 +128,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.only_suppression:
         return run_suppression(args, suppression)
+    if args.only_admin:
+        return run_admin(args)
 
     print(
         f"\nWrite test: {args.record_events:,} events through consent_record from {WRITE_PROCESSES} processes…",
@@ -165,6 +168,7 @@ def run(args: argparse.Namespace) -> int:
 
     report(written, inserted, batch, http, outbox_result)
     run_suppression(args, suppression)
+    run_admin(args)
     load_after = os.getloadavg()
     print(
         f"- machine: {os.cpu_count()} CPUs, load average {load_before[0]:.2f} before the measurements, {load_after[0]:.2f} after"
@@ -191,6 +195,15 @@ def run_suppression(args: argparse.Namespace, suppression) -> int:
             subjects=args.subjects,
         )
     )
+    return 0
+
+
+def run_admin(args: argparse.Namespace) -> int:
+    from bench import admin
+    from bench.report import print_figures
+
+    print("\nBack office: each admin list, the subject page and the dashboard, median of 5 GETs…", flush=True)
+    print_figures(admin.run(subjects=args.subjects))
     return 0
 
 
