@@ -202,8 +202,12 @@ def run_admin(args: argparse.Namespace) -> int:
     from bench import admin
     from bench.report import print_figures
 
-    print("\nBack office: each admin list, the subject page and the dashboard, median of 5 GETs…", flush=True)
-    print_figures(admin.run(subjects=args.subjects))
+    print(
+        f"\nBack office: each admin list, the subject page and the dashboard, median of 5 GETs, with at least "
+        f"{args.scrub_entries:,} suppression entries…",
+        flush=True,
+    )
+    print_figures(admin.run(suppression_entries=args.scrub_entries))
     return 0
 
 

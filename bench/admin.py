@@ -14,7 +14,6 @@ from bench.report import Figure, verdict
 
 GOAL_MS = 500.0
 RUNS = 5
-SUPPRESSION_ENTRIES = 5_000_000
 
 
 def _client():
@@ -73,10 +72,10 @@ def _busiest_subject() -> tuple[str, int]:
     return str(subject_id), events
 
 
-def run(*, subjects: int) -> list[Figure]:
+def run(*, suppression_entries: int) -> list[Figure]:
     from bench import suppression
 
-    suppression.ensure_entries(SUPPRESSION_ENTRIES)
+    suppression.ensure_entries(suppression_entries)
     client = _client()
     story_subject, story_events = _busiest_subject()
     pages = [
