@@ -75,31 +75,19 @@ SELECT (date_trunc('week', occurred_at AT TIME ZONE 'UTC'))::date AS week, decis
  GROUP BY 1, 2
 """
 
-# A person "has a state" for a purpose from their first choice about it on, and "a grant"
-# while their latest choice about it (any channel) is a grant. Each event's change to
-# the two counts follows from the person's previous choice about the purpose (lag); the
-# running sums per purpose give the counts at the end of every week. The whole ledger is
-# read once: a rate is a share of everyone with a state, not only of this half-year.
+# Of the people who made a choice about a purpose in a week, how many ended the week with a
+# grant: each person's last event per purpose and week (any channel), counted. Read through
+# the date index for the last WEEKS weeks only. (The share of *everyone* with a state, week by
+# week, would replay the whole ledger on every view: millions of rows sorted.)
 RATES_SQL = """
-WITH changes AS (
-    SELECT purpose_id, occurred_at, decision,
-           lag(decision) OVER (PARTITION BY subject_id, purpose_id ORDER BY id) AS previous
-      FROM ledger_consentevent
-), weekly AS (
-    SELECT purpose_id, (date_trunc('week', occurred_at AT TIME ZONE 'UTC'))::date AS week,
-           count(*) FILTER (WHERE previous IS NULL) AS new_states,
-           sum(CASE WHEN decision = 'granted' AND previous IS DISTINCT FROM 'granted' THEN 1
-                    WHEN decision = 'withdrawn' AND previous = 'granted' THEN -1
-                    ELSE 0 END) AS grant_change
-      FROM changes
-     GROUP BY 1, 2
-)
-SELECT purpose_id, week,
-       sum(new_states) OVER running AS with_state,
-       sum(grant_change) OVER running AS with_grant
-  FROM weekly
-WINDOW running AS (PARTITION BY purpose_id ORDER BY week)
- ORDER BY purpose_id, week
+SELECT purpose_id, week, count(*) FILTER (WHERE decision = 'granted'), count(*)
+  FROM (SELECT DISTINCT ON (subject_id, purpose_id, week) subject_id, purpose_id, week, decision
+          FROM (SELECT subject_id, purpose_id, id, decision,
+                       (date_trunc('week', occurred_at AT TIME ZONE 'UTC'))::date AS week
+                  FROM ledger_consentevent
+                 WHERE occurred_at >= %(since)s) AS e
+         ORDER BY subject_id, purpose_id, week, id DESC) AS last_choice
+ GROUP BY 1, 2
 """
 
 SUPPRESSION_SQL = """
@@ -116,20 +104,11 @@ def decisions_per_week(weeks: list[datetime.date]) -> dict[datetime.date, dict[s
 
 
 def consent_rates_per_week(weeks: list[datetime.date]) -> dict[str, list[tuple[int, int]]]:
-    """{purpose code: [(with a grant, with a state) at the end of each week]}."""
-    running: dict[str, list[tuple[datetime.date, int, int]]] = {}
-    for purpose, week, with_state, with_grant in _rows(RATES_SQL, {}):
-        running.setdefault(purpose, []).append((week, int(with_grant), int(with_state)))
-    rates = {}
-    for purpose, rows in running.items():
-        series, index, current = [], 0, (0, 0)
-        for week in weeks:
-            while index < len(rows) and rows[index][0] <= week:
-                current = rows[index][1:]
-                index += 1
-            series.append(current)
-        rates[purpose] = series
-    return rates
+    """{purpose code: [(people who ended the week with a grant, people who chose) per week]}."""
+    rates: dict[str, dict[datetime.date, tuple[int, int]]] = {}
+    for purpose, week, granted, chose in _rows(RATES_SQL, {"since": _since(weeks)}):
+        rates.setdefault(purpose, {})[week] = (granted, chose)
+    return {purpose: [by_week.get(week, (0, 0)) for week in weeks] for purpose, by_week in rates.items()}
 
 
 def suppression_by_reason() -> dict[str, int]:

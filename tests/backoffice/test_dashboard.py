@@ -58,10 +58,12 @@ def test_the_numbers_in_the_charts_match_the_data(client, data):
     assert f"{LAST_WEEK}: 5 granted" in decisions
     assert f"{THIS_WEEK}: 1 granted" in decisions and f"{THIS_WEEK}: 2 withdrawn" in decisions
     rates = _titles(html, "consent_rates")
-    # Research: 4 of 4 last week; this week person 0 withdrew, person 1 withdrew then granted: 3 of 4.
+    # Research: 4 people chose last week, all granted; this week 2 chose: person 0 withdrew,
+    # person 1 withdrew, then granted again (their last choice counts).
     assert f"Market research and surveys, {LAST_WEEK}: 100.0% (4 / 4)" in rates
-    assert f"Market research and surveys, {THIS_WEEK}: 75.0% (3 / 4)" in rates
-    assert f"Our own marketing, {THIS_WEEK}: 100.0% (1 / 1)" in rates
+    assert f"Market research and surveys, {THIS_WEEK}: 50.0% (1 / 2)" in rates
+    assert f"Our own marketing, {LAST_WEEK}: 100.0% (1 / 1)" in rates
+    assert not any(title.startswith(f"Our own marketing, {THIS_WEEK}") for title in rates)  # no one chose
     suppression = _titles(html, "suppression")
     assert "Complaint: 2" in suppression and "Bounce: 1" in suppression and "Imported list: 0" in suppression
     # Accessible: each chart says what it is, and has its table.
