@@ -33,7 +33,9 @@ def _rows(n: int, offset: int) -> None:
         person = UserFactory(email=f"p{i}@example.com")
         record(person.subject, "research", "granted")
         suppression_add(identifiers=[f"s{i}@example.com"], reason="bounce", source="t", actor=Actor.system())
-        SuppressionImport.objects.create(file_name=f"{i}.csv", file_size=1, sha256=f"{i:064d}", created_by="t", reason="import")
+        SuppressionImport.objects.create(
+            file_name=f"{i}.csv", file_size=1, sha256=f"{i:064d}", created_by="t", reason="import"
+        )
         OutboundEmail.objects.create(
             template="t", language="en", subject=person.subject, from_address="a@b.c", message_id=f"<{i}@t>"
         )
