@@ -188,11 +188,13 @@ for _section in (
 class Action:
     label: str
     url_name: str
+    # The person goes in the URL (a page about them) or, for an add form, in its query string.
+    takes_subject: bool = True
 
 
 # The requests app's pages, once it provides them (a button for each URL name that exists).
 OTHER_ACTIONS = [
-    Action(_("Record a request"), "admin:requests_app_subjectrequest_add"),
+    Action(_("Record a request"), "admin:requests_app_subjectrequest_add", takes_subject=False),
     Action(_("Verify identity"), "admin:requests_app_subject_verify"),
     Action(_("Start an export"), "admin:requests_app_subject_export"),
 ]
@@ -202,8 +204,10 @@ def other_actions(subject: Subject) -> list[dict]:
     found = []
     for action in OTHER_ACTIONS:
         try:
-            url = reverse(action.url_name, args=[subject.pk]) if not action.url_name.endswith("_add") else None
-            url = url or f"{reverse(action.url_name)}?subject={subject.pk}"
+            if action.takes_subject:
+                url = reverse(action.url_name, args=[subject.pk])
+            else:
+                url = f"{reverse(action.url_name)}?subject={subject.pk}"
         except NoReverseMatch:
             continue
         found.append({"label": action.label, "url": url})
