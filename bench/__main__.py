@@ -45,6 +45,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--only-suppression", action="store_true", help="only the suppression figures")
     parser.add_argument("--only-banner", action="store_true", help="only the cookie banner's HTTP figures")
+    parser.add_argument("--only-admin", action="store_true", help="only the back office's page times")
     parser.add_argument(
         "--outbox-messages", type=int, default=2000, help="emails per outbox delivery run (default 2,000; 0 skips)"
     )
@@ -133,6 +134,8 @@ def run(args: argparse.Namespace) -> int:
         print("Cookie banner over HTTP: config, a returning visitor's choices, a first visit's choices…", flush=True)
         print_figures(banner.figures(banner.run(duration=args.duration)))
         return 0
+    if args.only_admin:
+        return run_admin(args)
 
     print(
         f"\nWrite test: {args.record_events:,} events through consent_record from {WRITE_PROCESSES} processes…",
@@ -179,6 +182,7 @@ def run(args: argparse.Namespace) -> int:
 
     report(written, inserted, batch, http, outbox_result, banner_result)
     run_suppression(args, suppression)
+    run_admin(args)
     load_after = os.getloadavg()
     print(
         f"- machine: {os.cpu_count()} CPUs, load average {load_before[0]:.2f} before the measurements, {load_after[0]:.2f} after"
@@ -205,6 +209,19 @@ def run_suppression(args: argparse.Namespace, suppression) -> int:
             subjects=args.subjects,
         )
     )
+    return 0
+
+
+def run_admin(args: argparse.Namespace) -> int:
+    from bench import admin
+    from bench.report import print_figures
+
+    print(
+        f"\nBack office: each admin list, the subject page and the dashboard, median of 5 GETs, with at least "
+        f"{args.scrub_entries:,} suppression entries…",
+        flush=True,
+    )
+    print_figures(admin.run(suppression_entries=args.scrub_entries))
     return 0
 
 

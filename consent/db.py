@@ -1,8 +1,11 @@
-"""Database helpers shared by every app: prepared cursors for the hot paths, and the guard of
-append-only tables against TRUNCATE."""
+"""Database helpers shared by every app: prepared cursors for the hot paths, the guard of
+append-only tables against TRUNCATE, and the admin's paginator for tables of millions."""
+
+from functools import cached_property
 
 import pgtrigger
 import psycopg
+from django.core.paginator import Paginator
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
 
@@ -37,3 +40,18 @@ def prepared_cursor() -> CursorWrapper:
     so the hot paths skip parsing and planning. Django's own cursors bind client-side."""
     connection.ensure_connection()
     return connection._prepare_cursor(psycopg.Cursor(connection.connection))
+
+
+class CappedCountPaginator(Paginator):
+    """Counts at most CAP rows: a list of millions pages through its first CAP rows at the
+    cost of an index scan of CAP entries, where an exact COUNT(*) reads the whole table on
+    every page. Past CAP the list says "CAP" results; a search narrows it. (An admin's
+    `show_full_result_count = False` only spares the second, unfiltered count.)"""
+
+    CAP = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        if isinstance(self.object_list, list):
+            return len(self.object_list)
+        return self.object_list[: self.CAP].count()

@@ -15,7 +15,9 @@ from rest_framework_api_key.models import APIKey as LibraryAPIKey
 from consent.accounts.identity import InvalidIdentifier, email_digest
 from consent.accounts.models import ApiKey, DataAccess, PasswordCompromiseReport, ProfileChange, User
 from consent.accounts.scope import subject_filter_for_staff
+from consent.accounts.search import user_search
 from consent.accounts.services import data_access_record, password_compromise_reports_close, profile_change_record
+from consent.db import CappedCountPaginator
 
 
 class PersonDataAdminMixin:
@@ -78,11 +80,15 @@ class UserAdmin(PersonDataAdminMixin, DjangoUserAdmin):
     data_access_kind = DataAccess.Kind.PROFILE
     form = EmailUserChangeForm
     add_form = EmailUserCreationForm
-    ordering = ("-registered_at",)
+    # Newest first by key: the same order as registration, without a sort over every account.
+    ordering = ("-id",)
     list_display = ("email", "first_name", "last_name", "country", "language", "is_staff", "registered_at")
     list_filter = ("is_staff", "is_active", "language")
-    search_fields = ("email",)
+    # The box is searched by user_search (indexes only); search_fields just shows it.
+    search_fields = ("=email",)
+    search_help_text = _("Search by email address, phone number or the start of a name (first name first).")
     show_full_result_count = False
+    paginator = CappedCountPaginator
     readonly_fields = ("registered_at", "last_login", "email_verified_at", "pending_email")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
@@ -102,6 +108,9 @@ class UserAdmin(PersonDataAdminMixin, DjangoUserAdmin):
     def data_access_subject_id(self, obj: User):
         subject = getattr(obj, "subject", None)
         return subject.pk if subject is not None else None
+
+    def get_search_results(self, request, queryset, search_term):
+        return _searched(self, request, user_search(queryset=queryset, term=search_term)), False
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -151,6 +160,12 @@ def _may_manage_staff(user) -> bool:
     return user.has_perm("accounts.manage_staff")
 
 
+def _searched(model_admin, request, result):
+    if result.message:
+        model_admin.message_user(request, result.message, messages.WARNING)
+    return result.queryset
+
+
 class EmailDigestSearchMixin:
     """Search by email address without storing one: the term is hashed and matched
     against the digest index named by `email_digest_field`."""
@@ -175,6 +190,7 @@ class DataAccessAdmin(admin.ModelAdmin):
     search_fields = ("=subject__id",)
     search_help_text = _("Search by subject id (who looked at this person) or staff member id (what they looked at).")
     show_full_result_count = False
+    paginator = CappedCountPaginator
     list_per_page = 50
     ordering = ("-id",)
     fields = (
@@ -233,11 +249,18 @@ class ProfileChangeAdmin(admin.ModelAdmin):
     list_display = ("changed_at", "user", "field_list", "source", "actor")
     list_filter = ("source",)
     list_select_related = ("user",)
-    search_fields = ("=user__email",)
+    search_fields = ("=user__email",)  # shows the box; searched by user_search
+    search_help_text = _("Search by email address, phone number or the start of a name (first name first).")
     show_full_result_count = False
+    paginator = CappedCountPaginator
     list_per_page = 50
-    ordering = ("-changed_at",)
+    # By key, newest first: the one index over every row; the person's own history reads (user, changed_at).
+    ordering = ("-id",)
     readonly_fields = ("user", "fields", "source", "actor", "changed_at")
+
+    def get_search_results(self, request, queryset, search_term):
+        users = _searched(self, request, user_search(queryset=User.objects.all(), term=search_term))
+        return queryset.filter(user__in=users.values("pk")), False
 
     @admin.display(description=_("fields changed"))
     def field_list(self, obj: ProfileChange) -> str:

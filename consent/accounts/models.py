@@ -4,10 +4,10 @@ import pgtrigger
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import HashIndex
+from django.contrib.postgres.indexes import HashIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Concat, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -87,6 +87,15 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.CheckConstraint(
                 condition=models.Q(language__in=[code for code, _name in settings.LANGUAGES]),
                 name="accounts_user_language_valid",
+            ),
+        ]
+        indexes = [
+            # The back office's search box (consent.backoffice.search): a phone number, and a
+            # name prefix ("first last", any case; text_pattern_ops serves LIKE 'prefix%').
+            models.Index(fields=["phone"], name="accounts_user_phone"),
+            models.Index(
+                OpClass(Lower(Concat("first_name", models.Value(" "), "last_name")), name="text_pattern_ops"),
+                name="accounts_user_name_prefix",
             ),
         ]
 

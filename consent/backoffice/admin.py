@@ -5,6 +5,7 @@ import os
 import secrets
 import tempfile
 import time
+import uuid
 
 from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
 from axes.models import AccessAttempt
@@ -21,6 +22,11 @@ from django.utils.translation import gettext_lazy as _
 
 from consent.accounts.admin import EmailDigestSearchMixin, PersonDataAdminMixin
 from consent.accounts.models import DataAccess, Subject
+from consent.accounts.scope import subject_visible_to_staff
+from consent.accounts.search import subject_search
+from consent.accounts.services import data_access_record
+from consent.backoffice.subject_page import OTHER_ACTIONS, other_actions, subject_page_context
+from consent.db import CappedCountPaginator
 from consent.decisions.rules import Reason, consent_state
 from consent.decisions.scrub import DUPLICATE, INVALID, scrub_file
 from consent.ledger.models import Channel, Purpose
@@ -49,7 +55,7 @@ class SubjectAdmin(PersonDataAdminMixin, EmailDigestSearchMixin, admin.ModelAdmi
     subject_field = "pk"
     change_form_template = "admin/accounts/subject/change_form.html"
     actions = ["take_off_marketing"]
-    list_display = ("id", "user", "external_id", "created_at", "erased_at")
+    list_display = ("id", "story_link", "user", "external_id", "created_at", "erased_at")
     list_select_related = ("user",)
     raw_id_fields = ("user",)
     readonly_fields = ("id", "email_digest_hex", "created_at", "erased_at", "consent_overview", "consent_timeline")
@@ -58,9 +64,13 @@ class SubjectAdmin(PersonDataAdminMixin, EmailDigestSearchMixin, admin.ModelAdmi
         (_("Current choices"), {"fields": ("consent_overview",)}),
         (_("Consent timeline"), {"fields": ("consent_timeline",)}),
     )
-    search_fields = ("=id", "=external_id")
-    search_help_text = _("Search by email address (hashed before the lookup), subject id or external id.")
+    search_fields = ("=id", "=external_id")  # shows the box; searched by subject_search
+    search_help_text = _(
+        "Search by email address (hashed before the lookup), phone number, the start of a name "
+        "(first name first), subject id, external id or request reference."
+    )
     show_full_result_count = False
+    paginator = CappedCountPaginator
     list_per_page = 50
 
     @admin.display(description=_("email digest"))
@@ -117,6 +127,57 @@ class SubjectAdmin(PersonDataAdminMixin, EmailDigestSearchMixin, admin.ModelAdmi
 
     def data_access_subject_id(self, obj: Subject):
         return obj.pk
+
+    @admin.display(description=_("whole story"))
+    def story_link(self, obj: Subject) -> str:
+        url = reverse("admin:accounts_subject_story", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("Open"))
+
+    def get_search_results(self, request, queryset, search_term):
+        result = subject_search(queryset=queryset, term=search_term)
+        if result.message:
+            self.message_user(request, result.message, messages.WARNING)
+        return result.queryset, False
+
+    # ----------------------------------------------------------------- the subject page
+    def story_view(self, request, object_id):
+        """Everything about one person on one page (consent.backoffice.subject_page)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        subject = self._story_subject(request, object_id)
+        can_take_off = self.has_take_off_marketing_permission(request)
+        form = TakeOffMarketingForm(request.POST or None)
+        if request.method == "POST":
+            if not can_take_off:
+                raise PermissionDenied
+            if form.is_valid() and self._take_off(request, subject, form.cleaned_data):
+                self.message_user(request, gettext("Taken off marketing lists."), messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:accounts_subject_story", args=[subject.pk]))
+        data_access_record(request=request, kind=DataAccess.Kind.SUBJECT, object_id=subject.pk, subject_id=subject.pk)
+        actions = other_actions(subject)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Whole story"),
+            "subject": subject,
+            "sections": subject_page_context(request, subject),
+            "can_take_off_marketing": can_take_off and subject.erased_at is None,
+            "take_off_form": form,
+            "other_actions": actions,
+            "other_actions_missing": len(OTHER_ACTIONS) > len(actions),
+        }
+        return TemplateResponse(request, "admin/accounts/subject/story.html", context)
+
+    def _story_subject(self, request, object_id) -> Subject:
+        try:
+            subject_id = uuid.UUID(str(object_id))
+        except ValueError:
+            raise Http404(gettext("No such subject.")) from None
+        # The scope (a representative's office) narrows get_queryset: anyone else's person is a 404.
+        subject = self.get_queryset(request).select_related("user").filter(pk=subject_id).first()
+        if subject is None or not subject_visible_to_staff(user=request.user, subject_id=subject.pk):
+            raise Http404(gettext("No such subject."))
+        return subject
 
     def has_delete_permission(self, request, obj=None) -> bool:
         # Erasure goes through the erasure service, which keeps the consent proof.
@@ -186,6 +247,11 @@ class SubjectAdmin(PersonDataAdminMixin, EmailDigestSearchMixin, admin.ModelAdmi
 
     def get_urls(self):
         return [
+            path(
+                "<path:object_id>/story/",
+                self.admin_site.admin_view(self.story_view),
+                name="accounts_subject_story",
+            ),
             path(
                 "<path:object_id>/take-off-marketing/",
                 self.admin_site.admin_view(self.take_off_marketing_view),

@@ -8,15 +8,19 @@ session that passed the second factor (`user.is_verified()`, from django-otp's
 OTPMiddleware); a session that gave only the password is sent back to the second step."""
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.http import urlencode
 
 from consent.accounts.auth import staff_verified
 from consent.backoffice import views
+from consent.backoffice.dashboard import dashboard_view
 
 
 class BackOfficeAdminSite(admin.AdminSite):
+    index_template = "admin/backoffice_index.html"  # Django's index, with a link to the dashboard
+
     def has_permission(self, request) -> bool:
         return super().has_permission(request) and staff_verified(request.user)
 
@@ -24,8 +28,23 @@ class BackOfficeAdminSite(admin.AdminSite):
         return [
             path("second-factor/", views.second_factor, {"site": self}, name="second_factor"),
             path("second-factor/enrol/", views.second_factor_enrol, {"site": self}, name="second_factor_enrol"),
+            path("dashboard/", self.admin_view(self.dashboard), name="dashboard"),
             *super().get_urls(),
         ]
+
+    def has_dashboard_permission(self, request) -> bool:
+        """Every role sees the figures (aggregates only); a staff account without a role does not."""
+        return request.user.is_superuser or bool(request.user.get_all_permissions())
+
+    def dashboard(self, request):
+        if not self.has_dashboard_permission(request):
+            raise PermissionDenied
+        return dashboard_view(request, self)
+
+    def each_context(self, request):
+        context = super().each_context(request)
+        context["can_see_dashboard"] = self.has_permission(request) and self.has_dashboard_permission(request)
+        return context
 
     def login(self, request, extra_context=None):
         if request.method == "GET" and views.awaiting_second_factor(request):

@@ -9,6 +9,7 @@ from modeltranslation.admin import TranslationAdmin
 
 from consent.accounts.admin import EmailDigestSearchMixin, PersonDataAdminMixin
 from consent.accounts.models import DataAccess
+from consent.db import CappedCountPaginator
 from consent.ledger.checkpoints import checkpoint_file
 from consent.ledger.models import ConsentEvent, EvidenceErasure, LedgerCheckpoint, Purpose
 
@@ -47,6 +48,7 @@ class ConsentEventAdmin(PersonDataAdminMixin, EmailDigestSearchMixin, admin.Mode
     search_fields = ("=subject__id",)
     search_help_text = _("Search by email address (hashed before the lookup) or subject id.")
     show_full_result_count = False
+    paginator = CappedCountPaginator
     list_per_page = 50
     ordering = ("-id",)
     readonly_fields = (

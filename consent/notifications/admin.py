@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from consent.accounts.admin import EmailDigestSearchMixin
+from consent.db import CappedCountPaginator
 from consent.notifications.models import OutboundEmail
 from consent.notifications.services import emails_requeue
 
@@ -17,6 +18,7 @@ class OutboundEmailAdmin(EmailDigestSearchMixin, admin.ModelAdmin):
     search_fields = ("=message_id", "=subject__id")
     search_help_text = _("Search by the person's email address (hashed before the lookup), subject id or Message-ID.")
     show_full_result_count = False
+    paginator = CappedCountPaginator
     list_per_page = 50
     ordering = ("-id",)
     actions = ["requeue"]

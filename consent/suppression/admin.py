@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consent.accounts.admin import EmailDigestSearchMixin
 from consent.accounts.identity import InvalidIdentifier, digest_from_sha256, is_sha256_hex, phone_digest
+from consent.db import CappedCountPaginator
 from consent.ledger.models import Channel, Purpose
 from consent.ledger.services import Actor
 from consent.suppression.imports import suppression_import_create
@@ -48,6 +49,7 @@ class SuppressionEntryAdmin(EmailDigestSearchMixin, admin.ModelAdmin):
         "Type an email address, a phone number (+46…) or a SHA-256 hash: it is hashed before the lookup."
     )
     show_full_result_count = False
+    paginator = CappedCountPaginator
     list_per_page = 50
     ordering = ("-id",)
     readonly_fields = (
@@ -123,6 +125,7 @@ class SuppressionImportAdmin(admin.ModelAdmin):
                     "created_at", "created_by")  # fmt: skip
     list_filter = ("status",)
     show_full_result_count = False
+    paginator = CappedCountPaginator
     list_per_page = 50
     ordering = ("-created_at",)
     change_form_template = "admin/suppression/suppressionimport/change_form.html"

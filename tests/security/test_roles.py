@@ -79,6 +79,11 @@ EXPECTED_ACTIONS: dict[str, dict[str, set[str]]] = {
 }
 # Lists where bulk deletion is never offered, even with the permission.
 NO_BULK_DELETE = {"policies.policyversion"}
+# Back-office pages that are not a model's: the roles that may open each (others: 403).
+EXPECTED_PAGES: dict[str, set[str]] = {
+    "/admin/accounts/subject/{subject}/story/": {REP, PO, AUD},  # a person's whole story
+    "/admin/dashboard/": {REP, PO, MKT, AUD},  # aggregates only
+}
 
 
 @pytest.fixture
@@ -214,6 +219,14 @@ def test_each_role_sees_and_does_what_its_work_needs_page_by_page(client, object
     index = client.get("/admin/").content.decode()
     for label in EXPECTED:
         assert (f'href="/admin/{label.replace(".", "/")}/"' in index) == (label in seen), (label, "index")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_opens_exactly_its_back_office_pages(client, objects, role):
+    _signed_in(client, role)
+    for page, roles in EXPECTED_PAGES.items():
+        url = page.format(subject=objects["accounts.subject"].pk)
+        assert client.get(url).status_code == (200 if role in roles else 403), page
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -1,0 +1,286 @@
+"""The dashboard: aggregate figures as server-drawn SVG charts, never a person (R9).
+
+Each chart is one SQL query over indexed columns, grouped by week (date_trunc) and bounded
+to the last WEEKS weeks where the data allows it. Charts are sections, like the subject
+page's: the requests app's figures (received and completed per week by type, on-time rate
+and overdue per office) are listed but absent until that app is merged; whoever adds them
+registers them here with `dashboard_section_register`, reading requests_app's selectors.
+
+Every chart has a <title> and <desc> and, under it, the same numbers as a table."""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import connection
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from consent.ledger.models import ConsentEvent
+from consent.ledger.selectors import purposes_by_code
+from consent.suppression.models import SuppressionEntry
+
+WEEKS = 26
+WIDTH, HEIGHT = 720, 260
+LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 40
+# Colour-blind-safe (Okabe–Ito), in series order.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000", "#999999"]
+
+
+@dataclass(frozen=True)
+class DashboardSection:
+    name: str
+    title: str
+    template: str
+    build: Callable[[], dict] | None  # None: provided by an app not installed yet
+
+
+_sections: list[DashboardSection] = []
+
+
+def dashboard_section_register(section: DashboardSection) -> None:
+    """Add a section, or replace the one of the same name (e.g. an absent one now provided)."""
+    for index, existing in enumerate(_sections):
+        if existing.name == section.name:
+            _sections[index] = section
+            return
+    _sections.append(section)
+
+
+def _weeks(now: datetime.datetime | None = None) -> list[datetime.date]:
+    """The Mondays of the last WEEKS weeks (UTC), oldest first, this week included."""
+    today = (now or timezone.now()).astimezone(datetime.UTC).date()
+    monday = today - datetime.timedelta(days=today.weekday())
+    return [monday - datetime.timedelta(weeks=n) for n in range(WEEKS - 1, -1, -1)]
+
+
+def _since(weeks: list[datetime.date]) -> datetime.datetime:
+    return datetime.datetime.combine(weeks[0], datetime.time.min, tzinfo=datetime.UTC)
+
+
+def _rows(sql: str, params: dict) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+# --------------------------------------------------------------------------- the queries
+# Weeks are UTC weeks (AT TIME ZONE 'UTC'), whatever the session's time zone.
+DECISIONS_SQL = """
+SELECT (date_trunc('week', occurred_at AT TIME ZONE 'UTC'))::date AS week, decision, count(*)
+  FROM ledger_consentevent
+ WHERE occurred_at >= %(since)s
+ GROUP BY 1, 2
+"""
+
+# Of the people who made a choice about a purpose in a week, how many ended the week with a
+# grant: each person's last event per purpose and week (any channel), counted. Read through
+# the date index for the last WEEKS weeks only. (The share of *everyone* with a state, week by
+# week, would replay the whole ledger on every view: millions of rows sorted.)
+RATES_SQL = """
+SELECT purpose_id, week, count(*) FILTER (WHERE decision = 'granted'), count(*)
+  FROM (SELECT DISTINCT ON (subject_id, purpose_id, week) subject_id, purpose_id, week, decision
+          FROM (SELECT subject_id, purpose_id, id, decision,
+                       (date_trunc('week', occurred_at AT TIME ZONE 'UTC'))::date AS week
+                  FROM ledger_consentevent
+                 WHERE occurred_at >= %(since)s) AS e
+         ORDER BY subject_id, purpose_id, week, id DESC) AS last_choice
+ GROUP BY 1, 2
+"""
+
+# Entries added in the window, not all of them: a count of every entry reads the whole table.
+SUPPRESSION_SQL = """
+SELECT reason, count(*) FROM suppression_suppressionentry WHERE created_at >= %(since)s GROUP BY reason
+"""
+
+
+def decisions_per_week(weeks: list[datetime.date]) -> dict[datetime.date, dict[str, int]]:
+    counts = {week: {"granted": 0, "withdrawn": 0} for week in weeks}
+    for week, decision, count in _rows(DECISIONS_SQL, {"since": _since(weeks)}):
+        if week in counts:
+            counts[week][decision] = count
+    return counts
+
+
+def consent_rates_per_week(weeks: list[datetime.date]) -> dict[str, list[tuple[int, int]]]:
+    """{purpose code: [(people who ended the week with a grant, people who chose) per week]}."""
+    rates: dict[str, dict[datetime.date, tuple[int, int]]] = {}
+    for purpose, week, granted, chose in _rows(RATES_SQL, {"since": _since(weeks)}):
+        rates.setdefault(purpose, {})[week] = (granted, chose)
+    return {purpose: [by_week.get(week, (0, 0)) for week in weeks] for purpose, by_week in rates.items()}
+
+
+def suppression_by_reason(weeks: list[datetime.date]) -> dict[str, int]:
+    return dict(_rows(SUPPRESSION_SQL, {"since": _since(weeks)}))
+
+
+# --------------------------------------------------------------------------- drawing
+def _y(value: float, top: float) -> float:
+    plot = HEIGHT - TOP - BOTTOM
+    return round(TOP + plot - (value / top) * plot if top else TOP + plot, 1)
+
+
+def _x_labels(weeks: list[datetime.date], step: float) -> list[dict]:
+    return [
+        {"x": round(LEFT + step * (i + 0.5), 1), "text": week.strftime("%d %b")}
+        for i, week in enumerate(weeks)
+        if i % 4 == 0
+    ]
+
+
+def _y_ticks(top: float, *, percent: bool = False) -> list[dict]:
+    return [
+        {"y": _y(top * f, top), "text": f"{round(top * f)}%" if percent else f"{round(top * f):,}"}
+        for f in (0, 0.25, 0.5, 0.75, 1)
+    ]
+
+
+def rates_section() -> dict:
+    weeks = _weeks()
+    rates = consent_rates_per_week(weeks)
+    purposes = purposes_by_code()
+    step = (WIDTH - LEFT - RIGHT) / len(weeks)
+    series = []
+    for n, (code, values) in enumerate(sorted(rates.items())):
+        name = purposes[code].name if code in purposes else code
+        points = []
+        for i, (granted, stated) in enumerate(values):
+            if not stated:
+                continue
+            percent = 100 * granted / stated
+            points.append(
+                {
+                    "x": round(LEFT + step * (i + 0.5), 1),
+                    "y": _y(percent, 100),
+                    "percent": f"{percent:.1f}",
+                    "week": weeks[i],
+                    "granted": granted,
+                    "stated": stated,
+                }
+            )
+        series.append(
+            {
+                "name": name,
+                "colour": PALETTE[n % len(PALETTE)],
+                "points": points,
+                "path": " ".join(f"{p['x']},{p['y']}" for p in points),
+            }
+        )
+    cells = [_percent_cells(rates[code]) for code in sorted(rates)]
+    table = [{"week": week, "cells": [column[i] for column in cells]} for i, week in enumerate(weeks)]
+    return {
+        "series": series,
+        "weeks": weeks,
+        "table": table,
+        "x_labels": _x_labels(weeks, step),
+        "y_ticks": _y_ticks(100, percent=True),
+        **_frame(),
+    }
+
+
+def _percent_cells(values: list[tuple[int, int]]) -> list[str]:
+    return [f"{100 * granted / stated:.1f}%" if stated else "—" for granted, stated in values]
+
+
+def decisions_section() -> dict:
+    weeks = _weeks()
+    counts = decisions_per_week(weeks)
+    top = max([max(c.values()) for c in counts.values()] + [1])
+    step = (WIDTH - LEFT - RIGHT) / len(weeks)
+    bar = step * 0.4
+    bars = []
+    for i, week in enumerate(weeks):
+        for j, decision in enumerate(("granted", "withdrawn")):
+            value = counts[week][decision]
+            y = _y(value, top)
+            bars.append(
+                {
+                    "x": round(LEFT + step * i + step * 0.1 + bar * j, 1),
+                    "y": y,
+                    "width": round(bar, 1),
+                    "height": round(HEIGHT - BOTTOM - y, 1),
+                    "value": value,
+                    "week": week,
+                    "decision": ConsentEvent.Decision(decision).label,
+                    "colour": PALETTE[j],
+                }
+            )
+    return {
+        "bars": bars,
+        "table": [{"week": week, **counts[week]} for week in weeks],
+        "legend": [(ConsentEvent.Decision(d).label, PALETTE[j]) for j, d in enumerate(("granted", "withdrawn"))],
+        "x_labels": _x_labels(weeks, step),
+        "y_ticks": _y_ticks(top),
+        **_frame(),
+    }
+
+
+def suppression_section() -> dict:
+    counts = suppression_by_reason(_weeks())
+    rows = [(SuppressionEntry.Reason(reason).label, counts.get(reason, 0)) for reason in SuppressionEntry.Reason.values]
+    top = max([count for _label, count in rows] + [1])
+    row_height, label_width = 26, 190
+    bars = [
+        {
+            "label": label,
+            "value": count,
+            "y": TOP + i * row_height,
+            "text_y": TOP + i * row_height + 16,
+            "width": round((WIDTH - label_width - 80) * count / top, 1),
+        }
+        for i, (label, count) in enumerate(rows)
+    ]
+    return {
+        "bars": bars,
+        "label_width": label_width,
+        "height": TOP * 2 + row_height * len(rows),
+        "width": WIDTH,
+        "total": sum(count for _label, count in rows),
+    }
+
+
+def _frame() -> dict:
+    return {
+        "width": WIDTH,
+        "height": HEIGHT,
+        "left": LEFT,
+        "right": WIDTH - RIGHT,
+        "top": TOP,
+        "bottom": HEIGHT - BOTTOM,
+        "label_y": HEIGHT - BOTTOM + 18,
+    }
+
+
+_T = "admin/dashboard/"
+for _section in (
+    DashboardSection("consent_rates", _("Consent rates per purpose"), f"{_T}rates.html", rates_section),
+    DashboardSection("decisions", _("Grants and withdrawals per week"), f"{_T}decisions.html", decisions_section),
+    DashboardSection(
+        "suppression", _("Do-not-contact entries added, by reason"), f"{_T}suppression.html", suppression_section
+    ),
+    DashboardSection("requests", _("Requests received and completed per week"), f"{_T}absent.html", None),
+    DashboardSection("offices", _("On-time rate and overdue requests per office"), f"{_T}absent.html", None),
+):
+    dashboard_section_register(_section)
+
+
+def dashboard_view(request, site):
+    """Aggregates only: no query here returns a row about one person."""
+    context = {
+        **site.each_context(request),
+        "title": gettext("Dashboard"),
+        "weeks": WEEKS,
+        "sections": [
+            {
+                "name": section.name,
+                "title": section.title,
+                "template": section.template,
+                "available": section.build is not None,
+                **(section.build() if section.build is not None else {}),
+            }
+            for section in _sections
+        ],
+    }
+    return TemplateResponse(request, "admin/dashboard/index.html", context)

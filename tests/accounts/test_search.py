@@ -1,0 +1,91 @@
+"""One search box finds a person by email, phone, name, id or request reference, through indexes."""
+
+import pytest
+from django.db import connection
+
+from consent.accounts.roles import MARKETING, REPRESENTATIVE
+from consent.accounts.search import reference_resolver_register, reference_resolver_unregister
+from tests.factories import UserFactory, staff_in_role, staff_login, subject_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people():
+    return {
+        "maria": UserFactory(email="maria@example.se", first_name="Maria", last_name="Lindqvist", phone="+46701234567"),
+        "marie": UserFactory(email="marie@example.fr", first_name="Marie", last_name="Curie", phone="+33612345678"),
+        "imported": subject_for("imported@example.com"),
+    }
+
+
+@pytest.fixture
+def rep(client):
+    staff_login(client, staff_in_role(REPRESENTATIVE))
+
+
+def _ids(client, term: str, people) -> set[str]:
+    html = client.get("/admin/accounts/subject/", {"q": term}).content.decode()
+    subjects = {
+        "maria": people["maria"].subject.pk,
+        "marie": people["marie"].subject.pk,
+        "imported": people["imported"].pk,
+    }
+    return {name for name, pk in subjects.items() if f"/admin/accounts/subject/{pk}/story/" in html}
+
+
+def test_by_email_in_any_case(client, rep, people):
+    assert _ids(client, "  Maria@EXAMPLE.se ", people) == {"maria"}
+    assert _ids(client, "imported@example.com", people) == {"imported"}
+    assert _ids(client, "nobody@example.com", people) == set()
+
+
+def test_by_phone_in_any_usual_format(client, rep, people):
+    assert _ids(client, "+46 70 123 45 67", people) == {"maria"}
+    assert _ids(client, "+33612345678", people) == {"marie"}
+
+
+def test_by_the_start_of_a_name(client, rep, people):
+    assert _ids(client, "mar", people) == {"maria", "marie"}
+    assert _ids(client, "Maria L", people) == {"maria"}
+    assert _ids(client, "marie curie", people) == {"marie"}
+    assert _ids(client, "lindqvist", people) == set()  # first name first: a prefix, not a substring
+
+
+def test_by_subject_id_and_external_id(client, rep, people):
+    assert _ids(client, str(people["marie"].subject.pk), people) == {"marie"}
+
+
+def test_a_request_reference_says_why_it_finds_no_one(client, rep, people):
+    page = client.get("/admin/accounts/subject/", {"q": "SR-2026-000123"}).content.decode()
+    assert "Request references can be searched once subject requests exist." in page
+
+
+def test_a_request_reference_goes_to_its_resolver(client, rep, people):
+    marie = people["marie"].subject
+    reference_resolver_register("SR-", lambda queryset, term: queryset.filter(pk=marie.pk))
+    try:
+        assert _ids(client, "sr-2026-000123", people) == {"marie"}
+    finally:
+        reference_resolver_unregister("SR-")
+
+
+def test_marketing_finds_no_one(client, people):
+    staff_login(client, staff_in_role(MARKETING))
+    assert client.get("/admin/accounts/subject/", {"q": "maria@example.se"}).status_code == 403
+    assert client.get("/admin/accounts/user/", {"q": "maria@example.se"}).status_code == 403
+
+
+def test_the_name_and_phone_searches_use_their_indexes(people):
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        from consent.accounts.models import Subject
+        from consent.accounts.search import subject_search
+
+        for term in ("Maria L", "+46701234567"):
+            sql, params = subject_search(queryset=Subject.objects.all(), term=term).queryset.query.sql_with_params()
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            index = "accounts_user_name_prefix" if term.startswith("M") else "accounts_user_phone"
+            assert index in plan, plan
+        cursor.execute("RESET enable_seqscan")
