@@ -63,8 +63,6 @@ def subject_search(*, queryset: QuerySet, term: str) -> SearchResult:
     for prefix, resolver in _resolvers.items():
         if term.upper().startswith(prefix):
             return SearchResult(resolver(queryset, term))
-    if re.match(r"^SR-", term, re.IGNORECASE):
-        return SearchResult(queryset.none(), _("Request references can be searched once subject requests exist."))
     if "@" in term:
         try:
             return SearchResult(queryset.filter(email_digest=email_digest(term)))

@@ -25,7 +25,7 @@ from consent.accounts.models import DataAccess, Subject
 from consent.accounts.scope import subject_visible_to_staff
 from consent.accounts.search import subject_search
 from consent.accounts.services import data_access_record
-from consent.backoffice.subject_page import OTHER_ACTIONS, other_actions, subject_page_context
+from consent.backoffice.subject_page import other_actions, subject_page_context
 from consent.db import CappedCountPaginator
 from consent.decisions.rules import Reason, consent_state
 from consent.decisions.scrub import DUPLICATE, INVALID, scrub_file
@@ -164,7 +164,6 @@ class SubjectAdmin(PersonDataAdminMixin, EmailDigestSearchMixin, admin.ModelAdmi
             "can_take_off_marketing": can_take_off and subject.erased_at is None,
             "take_off_form": form,
             "other_actions": actions,
-            "other_actions_missing": len(OTHER_ACTIONS) > len(actions),
         }
         return TemplateResponse(request, "admin/accounts/subject/story.html", context)
 

@@ -2,9 +2,7 @@
 
 Each chart is one SQL query over indexed columns, grouped by week (date_trunc) and bounded
 to the last WEEKS weeks where the data allows it. Charts are sections, like the subject
-page's: the requests app's figures (received and completed per week by type, on-time rate
-and overdue per office) are listed but absent until that app is merged; whoever adds them
-registers them here with `dashboard_section_register`, reading requests_app's selectors.
+page's, so another app can add one with `dashboard_section_register`.
 
 Every chart has a <title> and <desc> and, under it, the same numbers as a table."""
 
@@ -21,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from consent.ledger.models import ConsentEvent
 from consent.ledger.selectors import purposes_by_code
 from consent.suppression.models import SuppressionEntry
+from requests_app.models import OPEN_STATUSES, SubjectRequest
 
 WEEKS = 26
 WIDTH, HEIGHT = 720, 260
@@ -88,6 +87,29 @@ SELECT purpose_id, week, count(*) FILTER (WHERE decision = 'granted'), count(*)
                  WHERE occurred_at >= %(since)s) AS e
          ORDER BY subject_id, purpose_id, week, id DESC) AS last_choice
  GROUP BY 1, 2
+"""
+
+# Requests received and completed per week and type, in the window.
+REQUESTS_SQL = """
+SELECT (date_trunc('week', received_at AT TIME ZONE 'UTC'))::date, type, 'received', count(*)
+  FROM requests_app_subjectrequest WHERE received_at >= %(since)s GROUP BY 1, 2
+UNION ALL
+SELECT (date_trunc('week', closed_at AT TIME ZONE 'UTC'))::date, type, 'completed', count(*)
+  FROM requests_app_subjectrequest WHERE closed_at >= %(since)s AND status = 'completed' GROUP BY 1, 2
+"""
+
+# Per office: open and overdue now (a paused request is not overdue), completed in the window
+# and how many of those on time.
+OFFICES_SQL = """
+SELECT o.name,
+       count(r.id) FILTER (WHERE r.status = ANY(%(open)s)),
+       count(r.id) FILTER (WHERE r.status = ANY(%(open)s) AND r.paused_at IS NULL AND r.due_at < now()),
+       count(r.id) FILTER (WHERE r.status = 'completed' AND r.closed_at >= %(since)s),
+       count(r.id) FILTER (WHERE r.status = 'completed' AND r.closed_at >= %(since)s AND r.closed_at <= r.due_at)
+  FROM requests_app_representativeoffice o
+  LEFT JOIN requests_app_subjectrequest r ON r.office_id = o.id
+ GROUP BY o.id, o.name
+ ORDER BY o.name
 """
 
 # Entries added in the window, not all of them: a count of every entry reads the whole table.
@@ -184,16 +206,15 @@ def _percent_cells(values: list[tuple[int, int]]) -> list[str]:
     return [f"{100 * granted / stated:.1f}%" if stated else "—" for granted, stated in values]
 
 
-def decisions_section() -> dict:
-    weeks = _weeks()
-    counts = decisions_per_week(weeks)
+def _weekly_pairs(weeks: list[datetime.date], counts: dict, series: list[tuple[str, str]]) -> dict:
+    """Bars per week, one per series ((key, label) pairs), side by side; with a table."""
     top = max([max(c.values()) for c in counts.values()] + [1])
     step = (WIDTH - LEFT - RIGHT) / len(weeks)
-    bar = step * 0.4
+    bar = step * 0.8 / len(series)
     bars = []
     for i, week in enumerate(weeks):
-        for j, decision in enumerate(("granted", "withdrawn")):
-            value = counts[week][decision]
+        for j, (key, label) in enumerate(series):
+            value = counts[week][key]
             y = _y(value, top)
             bars.append(
                 {
@@ -203,18 +224,56 @@ def decisions_section() -> dict:
                     "height": round(HEIGHT - BOTTOM - y, 1),
                     "value": value,
                     "week": week,
-                    "decision": ConsentEvent.Decision(decision).label,
+                    "decision": label,
                     "colour": PALETTE[j],
                 }
             )
     return {
         "bars": bars,
         "table": [{"week": week, **counts[week]} for week in weeks],
-        "legend": [(ConsentEvent.Decision(d).label, PALETTE[j]) for j, d in enumerate(("granted", "withdrawn"))],
+        "legend": [(label, PALETTE[j]) for j, (_key, label) in enumerate(series)],
         "x_labels": _x_labels(weeks, step),
         "y_ticks": _y_ticks(top),
         **_frame(),
     }
+
+
+def decisions_section() -> dict:
+    weeks = _weeks()
+    series = [(d, ConsentEvent.Decision(d).label) for d in ("granted", "withdrawn")]
+    return _weekly_pairs(weeks, decisions_per_week(weeks), series)
+
+
+def requests_section() -> dict:
+    weeks = _weeks()
+    per_week = {week: {"received": 0, "completed": 0} for week in weeks}
+    per_type = {value: {"label": label, "received": 0, "completed": 0} for value, label in SubjectRequest.Type.choices}
+    for week, kind, what, count in _rows(REQUESTS_SQL, {"since": _since(weeks)}):
+        if week in per_week:
+            per_week[week][what] += count
+        per_type[kind][what] += count
+    chart = _weekly_pairs(weeks, per_week, [("received", _("received")), ("completed", _("completed"))])
+    chart["per_type"] = list(per_type.values())
+    return chart
+
+
+def offices_section() -> dict:
+    weeks = _weeks()
+    rows = []
+    for name, open_count, overdue, completed, on_time in _rows(
+        OFFICES_SQL, {"since": _since(weeks), "open": list(OPEN_STATUSES)}
+    ):
+        rows.append(
+            {
+                "office": name,
+                "open": open_count,
+                "overdue": overdue,
+                "completed": completed,
+                "on_time": on_time,
+                "rate": round(100 * on_time / completed) if completed else None,
+            }
+        )
+    return {"offices": rows}
 
 
 def suppression_section() -> dict:
@@ -260,8 +319,10 @@ for _section in (
     DashboardSection(
         "suppression", _("Do-not-contact entries added, by reason"), f"{_T}suppression.html", suppression_section
     ),
-    DashboardSection("requests", _("Requests received and completed per week"), f"{_T}absent.html", None),
-    DashboardSection("offices", _("On-time rate and overdue requests per office"), f"{_T}absent.html", None),
+    DashboardSection("requests", _("Requests received and completed per week"), f"{_T}requests.html", requests_section),
+    DashboardSection(
+        "offices", _("On-time rate and overdue requests per office"), f"{_T}offices.html", offices_section
+    ),
 ):
     dashboard_section_register(_section)
 

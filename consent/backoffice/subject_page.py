@@ -3,18 +3,16 @@
 The page is a list of sections: each a small function `section(request, subject) -> dict`
 (its template's context) and a template include. Each section reads a bounded number of
 rows through an index on the person, so the page costs the same number of queries for a
-person with ten events as for one with ten thousand. Sections for the subject requests and
-the disclosure register are listed but absent until the requests app provides them: this
-app sits above requests_app, so whoever adds those sections adds them here, with
-`section_register`, reading requests_app's selectors.
-
-Action buttons that belong to other apps (record a request, verify identity, start an
-export) are listed by URL name and shown only where that URL exists."""
+person with ten events as for one with ten thousand. The requests and
+disclosures sections read requests_app, which sits below this app; the action buttons lead
+to its admin pages."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consent.accounts.identity import InvalidIdentifier, phone_digest
@@ -24,6 +22,7 @@ from consent.ledger.models import ConsentEvent
 from consent.notifications.models import OutboundEmail
 from consent.suppression.models import SuppressionEntry
 from consent.suppression.scopes import scope_label
+from requests_app.models import OPEN_STATUSES, Disclosure, SubjectRequest
 
 TIMELINE_PER_PAGE = 25
 RECENT_ROWS = 20
@@ -163,6 +162,34 @@ def profile_changes_section(request, subject: Subject) -> dict:
     return {"changes": list(changes)}
 
 
+def requests_section(request, subject: Subject) -> dict:
+    made = (
+        SubjectRequest.objects.filter(subject=subject)
+        .only("reference", "type", "status", "received_at", "due_at", "paused_at")
+        .order_by("-received_at")[:RECENT_ROWS]
+    )
+    now = timezone.now()
+    rows = [
+        {
+            "request": item,
+            "url": reverse("admin:requests_app_subjectrequest_change", args=[item.pk]),
+            "overdue": item.status in OPEN_STATUSES and item.paused_at is None and item.due_at < now,
+        }
+        for item in made
+    ]
+    return {"requests": rows}
+
+
+def disclosures_section(request, subject: Subject) -> dict:
+    made = (
+        Disclosure.objects.filter(subjects=subject)
+        .select_related("third_party")
+        .only("basis", "data_categories", "disclosed_at", "reference", "third_party__name", "third_party__country")
+        .order_by("-disclosed_at")[:RECENT_ROWS]
+    )
+    return {"disclosures": list(made)}
+
+
 def who_looked_section(request, subject: Subject) -> dict:
     looks = DataAccess.objects.filter(subject=subject).order_by("-viewed_at")[:RECENT_ROWS]
     return {"looks": list(looks)}
@@ -173,8 +200,8 @@ for _section in (
     Section("identity", _("Identity and contact"), f"{_T}identity.html", identity_section),
     Section("choices", _("Current choices"), f"{_T}choices.html", choices_section),
     Section("suppression", _("Do-not-contact lists"), f"{_T}suppression.html", suppression_section),
-    Section("requests", _("Requests"), f"{_T}absent.html", None),
-    Section("disclosures", _("Disclosures"), f"{_T}absent.html", None),
+    Section("requests", _("Requests"), f"{_T}requests.html", requests_section),
+    Section("disclosures", _("Disclosures"), f"{_T}disclosures.html", disclosures_section),
     Section("timeline", _("Consent timeline"), f"{_T}timeline.html", timeline_section),
     Section("emails", _("Emails sent"), f"{_T}emails.html", emails_section),
     Section("profile_changes", _("Profile changes"), f"{_T}profile_changes.html", profile_changes_section),
@@ -192,23 +219,28 @@ class Action:
     takes_subject: bool = True
 
 
-# The requests app's pages, once it provides them (a button for each URL name that exists).
-OTHER_ACTIONS = [
-    Action(_("Record a request"), "admin:requests_app_subjectrequest_add", takes_subject=False),
-    Action(_("Verify identity"), "admin:requests_app_subject_verify"),
-    Action(_("Start an export"), "admin:requests_app_subject_export"),
-]
-
-
 def other_actions(subject: Subject) -> list[dict]:
-    found = []
-    for action in OTHER_ACTIONS:
-        try:
-            if action.takes_subject:
-                url = reverse(action.url_name, args=[subject.pk])
-            else:
-                url = f"{reverse(action.url_name)}?subject={subject.pk}"
-        except NoReverseMatch:
-            continue
-        found.append({"label": action.label, "url": url})
-    return found
+    """The requests app's pages for this person: record a request (the form pre-filled with
+    their contact details), start an export (an access request), and their requests waiting
+    for identity verification."""
+    add = reverse("admin:requests_app_subjectrequest_add")
+    user = subject.user
+    contact = (
+        {
+            "requester_email": user.email,
+            "requester_name": f"{user.first_name} {user.last_name}".strip(),
+            "requester_phone": user.phone or "",
+            "country": str(user.country or ""),
+            "language": user.language,
+        }
+        if user is not None
+        else {}
+    )
+    waiting = urlencode(
+        {"subject__id__exact": subject.pk, "status__exact": SubjectRequest.Status.AWAITING_VERIFICATION}
+    )
+    return [
+        {"label": _("Record a request"), "url": f"{add}?{urlencode(contact)}"},
+        {"label": _("Verify identity"), "url": f"{reverse('admin:requests_app_subjectrequest_changelist')}?{waiting}"},
+        {"label": _("Start an export"), "url": f"{add}?{urlencode({**contact, 'type': SubjectRequest.Type.ACCESS})}"},
+    ]

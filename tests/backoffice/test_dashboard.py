@@ -9,6 +9,7 @@ import time_machine
 from consent.accounts.roles import AUDITOR, MARKETING, PRIVACY_OFFICER, REPRESENTATIVE
 from consent.ledger.services import Actor
 from consent.suppression.services import suppression_add
+from requests_app.services import request_submit
 from tests.factories import UserFactory, record, staff_in_role, staff_login
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +35,8 @@ def data():
             identifiers=["a@example.com", "b@example.com"], reason="complaint", source="t", actor=Actor.system()
         )
         suppression_add(identifiers=["c@example.com"], reason="bounce", source="t", actor=Actor.system())
+        for person in people[:2]:
+            request_submit(type="access", email=person.email, name="Ingrid", country="JP", channel="web_form")
     return people
 
 
@@ -67,10 +70,11 @@ def test_the_numbers_in_the_charts_match_the_data(client, data):
     suppression = _titles(html, "suppression")
     assert "Complaint: 2" in suppression and "Bounce: 1" in suppression and "Imported list: 0" in suppression
     # Accessible: each chart says what it is, and has its table.
-    assert html.count("<desc") == 3 and html.count("<details>") == 3
-    # The requests app's figures are named, not faked.
-    for name in ("requests", "offices"):
-        assert "Not available" in html.split(f'id="chart-{name}"')[1].split("</section>")[0]
+    assert html.count("<desc") == 4 and html.count("<details>") == 4
+    # Requests: two received this week, none completed; the default office has both open.
+    assert f"{THIS_WEEK}: 2 received" in _titles(html, "requests")
+    offices = html.split('id="chart-offices"')[1].split("</section>")[0]
+    assert re.search(r"<td>Privacy office</td><td>2</td><td>0</td><td>0</td><td>—</td>", offices)
 
 
 def test_no_person_appears(client, data):

@@ -1,6 +1,7 @@
 """The subject page: one person's whole story for a representative on the phone."""
 
 import pytest
+from django.utils import timezone
 
 from consent.accounts.models import DataAccess, ProfileChange
 from consent.accounts.roles import AUDITOR, MARKETING, REPRESENTATIVE
@@ -10,6 +11,9 @@ from consent.ledger.services import Actor
 from consent.notifications.models import OutboundEmail
 from consent.suppression.models import SuppressionEntry
 from consent.suppression.services import suppression_add
+from requests_app.disclosures import disclosure_save
+from requests_app.models import ThirdParty
+from requests_app.services import request_submit
 from tests.factories import UserFactory, record, staff_in_role, staff_login, subject_for
 
 pytestmark = pytest.mark.django_db
@@ -40,6 +44,16 @@ def maria():
         subject_line="Welcome, Maria",
         body_text="SECRET BODY TEXT",
         message_id="<1@test>",
+    )
+    user.request = request_submit(
+        type="access", email=user.email, name="Maria Lindqvist", country="SE", channel="web_form"
+    )
+    disclosure_save(
+        third_party=ThirdParty.objects.create(name="Mailhouse", kind="vendor", country="SE", address="Box 1"),
+        basis="processing_agreement",
+        data_categories=["email"],
+        subjects=[user.subject],
+        disclosed_at=timezone.now(),
     )
     return user
 
@@ -72,11 +86,24 @@ def test_the_page_shows_each_section(client, rep, maria):
     # Profile history, who looked (this very look included).
     assert "city" in html.split('id="section-profile_changes"')[1].split("</section>")[0]
     assert "rita@example.com" in html.split('id="section-who_looked"')[1].split("</section>")[0]
-    # Requests and disclosures are not faked: they say they are not available.
-    for name in ("requests", "disclosures"):
-        assert "Not available yet" in html.split(f'id="section-{name}"')[1].split("</section>")[0]
-    # Buttons of the requests app appear only once its pages exist.
-    assert "Record a request" not in html
+    # Requests with their due dates, and what was disclosed about her.
+    requests = html.split('id="section-requests"')[1].split("</section>")[0]
+    assert maria.request.reference in requests and "Access" in requests
+    assert f"{maria.request.due_at:%Y-%m-%d}" in requests
+    disclosures = html.split('id="section-disclosures"')[1].split("</section>")[0]
+    assert "Mailhouse" in disclosures
+    # The requests app's buttons: a request form pre-filled with her details.
+    assert "Record a request" in html and "requester_email=maria%40example.se" in html
+
+
+def test_record_a_request_opens_the_form_filled_in(client, rep, maria):
+    page = client.get(_story(maria))
+    link = page.content.decode().split('href="/admin/requests_app/subjectrequest/add/?')[1].split('"')[0]
+
+    form = client.get("/admin/requests_app/subjectrequest/add/?" + link.replace("&amp;", "&"))
+
+    assert form.status_code == 200
+    assert 'value="maria@example.se"' in form.content.decode()
 
 
 def test_the_page_is_linked_from_the_lists_and_the_user(client, rep, maria):
@@ -168,3 +195,10 @@ def test_a_person_without_an_account_has_a_page_too(client, rep):
     page = client.get(f"/admin/accounts/subject/{imported.pk}/story/")
     assert page.status_code == 200 and "No account" in page.content.decode()
     assert client.get("/admin/accounts/subject/not-a-uuid/story/").status_code == 404
+
+
+def test_the_search_box_finds_a_person_by_request_reference(client, rep, maria):
+    page = client.get("/admin/accounts/subject/", {"q": maria.request.reference.lower()})
+
+    assert page.status_code == 200
+    assert str(maria.subject.pk) in page.content.decode()
