@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "consent.notifications",
     "requests_app",
     "consent.portal",
+    "consent.notices",
     "consent.backoffice",
 ]
 
@@ -118,6 +119,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Axes last: it must see the authenticated user to lock out failed logins.
     "axes.middleware.AxesMiddleware",
+    # A pending material policy change comes before every portal page (consent.notices).
+    "consent.notices.middleware.PolicyUpdateMiddleware",
     # Turns a rate-limited public form (django-ratelimit) into the 429 page of RATELIMIT_VIEW.
     "django_ratelimit.middleware.RatelimitMiddleware",
 ]
@@ -136,6 +139,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "consent.notices.context_processors.policy_notices",
             ],
         },
     },
@@ -287,6 +291,9 @@ SUPPRESSION_IMPORT_KEEP_FILES = env.bool("SUPPRESSION_IMPORT_KEEP_FILES", defaul
 # Largest suppression list upload; the import streams, so this bounds disk, not memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 SUPPRESSION_UPLOAD_MAX_BYTES = env.int("SUPPRESSION_UPLOAD_MAX_BYTES", default=2 * 1024**3)
+
+# A material policy change is announced on every page for this many days after its publication.
+POLICY_NOTICE_DAYS = env.int("POLICY_NOTICE_DAYS", default=30)
 
 # Links in emails and receipts point here.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
