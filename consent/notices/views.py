@@ -43,6 +43,11 @@ def _declined_page(request, pending):
     )
 
 
+def _shown_language(request, *, default: str) -> str:
+    language = request.POST.get("policy_language", "")
+    return language if language in {code for code, _name in settings.LANGUAGES} else default
+
+
 @login_required
 def policy_update(request):
     language = policy_language_active()
@@ -62,7 +67,8 @@ def policy_update(request):
                 user=request.user,
                 version_id=int(request.POST.get("policy_version") or 0),
                 text_hash=request.POST.get("policy_text_hash", ""),
-                language=language,
+                # The language of the text the page showed, which the hash is of.
+                language=_shown_language(request, default=language),
                 context=request_context(request),
             )
         except (services.PolicyUpdateChanged, ValueError):
