@@ -2,32 +2,36 @@
 
 Apart from services.py so the batch task can call it while services.py queues that task."""
 
+from collections.abc import Callable
+
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from consent.accounts.models import User
 from consent.notices import selectors
 from consent.notices.models import NoticeBatch, NoticeRun
-from consent.notifications.services import email_queue
+from consent.notifications.services import EmailToQueue, email_queue_many
 from consent.policies.models import PolicyVersion
 from consent.policies.selectors import policy_text
 from consent.portal.services import absolute_url
 
 
-def _notice_context(*, user: User, version: PolicyVersion, changes_url: str) -> dict:
-    text = policy_text(version=version, language=user.language)
-    return {
-        "user": user,
+def _notice_context(*, version: PolicyVersion) -> Callable[[str], dict]:
+    """What the notice says in each language: the same for every reader of it."""
+    shared = {
         "version": version,
-        "policy_title": text["title"],
-        "summary_of_changes": text["summary_of_changes"],
         "effective_at": version.effective_at,
-        "changes_url": changes_url,
+        "changes_url": absolute_url(selectors.policy_version_changes_url(version=version)),
         "policy_url": absolute_url(version.get_absolute_url()),
         "portal_url": absolute_url(reverse("portal:overview")),
     }
+
+    def context(language: str) -> dict:
+        text = policy_text(version=version, language=language)
+        return {**shared, "policy_title": text["title"], "summary_of_changes": text["summary_of_changes"]}
+
+    return context
 
 
 def notice_batch_queue(*, batch_id: int) -> int:
@@ -44,24 +48,26 @@ def notice_batch_queue(*, batch_id: int) -> int:
         if batch is None:
             return 0
         version = batch.run.version
-        changes_url = absolute_url(selectors.policy_version_changes_url(version=version))
         users = (
             selectors.notice_recipients()
             .filter(pk__gte=batch.first_user_id, pk__lte=batch.last_user_id)
             .select_related("subject")
             .order_by("pk")
         )
-        queued = 0
-        for user in users:
-            email = email_queue(
-                to=user.email,
-                template=selectors.NOTICE_TEMPLATE,
-                context=_notice_context(user=user, version=version, changes_url=changes_url),
-                language=user.language,
-                subject=getattr(user, "subject", None),
-                dedupe_key=selectors.notice_dedupe_key(version_id=version.pk, user_id=user.pk),
-            )
-            queued += email.created
+        created = email_queue_many(
+            template=selectors.NOTICE_TEMPLATE,
+            context=_notice_context(version=version),
+            emails=[
+                EmailToQueue(
+                    to=user.email,
+                    language=user.language,
+                    subject=getattr(user, "subject", None),
+                    dedupe_key=selectors.notice_dedupe_key(version_id=version.pk, user_id=user.pk),
+                )
+                for user in users
+            ],
+        )
+        queued = len(created)
         batch.queued_count = queued
         batch.done_at = timezone.now()
         batch.save(update_fields=["queued_count", "done_at"])

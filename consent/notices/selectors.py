@@ -56,7 +56,7 @@ def policy_notices_for_visitor(*, country: str, language: str, dismissed: set[in
     )
     # A country's own version replaces the one for everywhere, material or not.
     by_document: dict[int, PolicyVersion] = {}
-    for version in sorted(in_force, key=lambda v: v.country != ""):
+    for version in sorted(in_force, key=lambda v: v.country == ""):
         by_document.setdefault(version.document_id, version)
     notices = []
     for version in sorted(by_document.values(), key=lambda v: v.document.slug):
