@@ -113,15 +113,15 @@ def policy_update_pending(*, user: User, language: str) -> PendingUpdate | None:
     return PendingUpdate(shown=shown, material=material, accepted=accepted)
 
 
-def policy_update_answer(*, user: User, version: PolicyVersion) -> ConsentEvent | None:
-    """The person's acceptance of `version` (a primary-use grant citing it), if recorded."""
+def policy_update_answer(*, user: User, version_id: int) -> ConsentEvent | None:
+    """The person's acceptance of a version (a primary-use grant citing it), if recorded."""
     subject = subject_for_user(user)
     return (
         ConsentEvent.objects.filter(
             subject=subject,
             purpose_id=Purpose.Code.PRIMARY_USE,
             decision=ConsentEvent.Decision.GRANTED,
-            policy_version=version,
+            policy_version_id=version_id,
         )
         .order_by("-id")
         .first()

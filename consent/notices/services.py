@@ -53,7 +53,7 @@ def _acceptance_record(*, user: User, shown, context: RequestContext, key: str) 
         )
     except IdempotencyConflict:
         # Answered already from another tab or device: that answer stands.
-        return selectors.policy_update_answer(user=user, version=shown.version)
+        return selectors.policy_update_answer(user=user, version_id=shown.version.pk)
 
 
 @transaction.atomic
@@ -67,7 +67,7 @@ def policy_update_accept(
     the text shown is not the one in force (the page is shown again with the new one)."""
     pending = selectors.policy_update_pending(user=user, language=language)
     if pending is None:
-        answered = selectors.policy_update_answer(user=user, version=PolicyVersion(pk=version_id))
+        answered = selectors.policy_update_answer(user=user, version_id=version_id)
         if answered is not None:
             return answered
         raise PolicyUpdateChanged()

@@ -3,12 +3,12 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from consent.notices import selectors, services
 from consent.notices.context_processors import DISMISSED_COOKIE, dismissed_versions
@@ -49,12 +49,11 @@ def _shown_language(request, *, default: str) -> str:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def policy_update(request):
     language = policy_language_active()
     overview = reverse("portal:overview")
     pending = selectors.policy_update_pending(user=request.user, language=language)
-    if request.method not in ("GET", "POST"):
-        return HttpResponseNotAllowed(["GET", "POST"])
     if pending is None or not pending.material:
         return redirect(_next_url(request, overview))
     if request.method == "POST" and request.POST.get("answer") == "decline":
