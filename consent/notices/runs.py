@@ -40,7 +40,9 @@ def notice_batch_queue(*, batch_id: int) -> int:
     alone. Returns the emails queued by this call."""
     with transaction.atomic():
         batch = (
-            NoticeBatch.objects.select_for_update(skip_locked=True)
+            # OF self: the run, version and document rows joined here are shared by every
+            # batch; locking them too would make the other batches skip themselves.
+            NoticeBatch.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("run__version__document")
             .filter(pk=batch_id, done_at__isnull=True)
             .first()

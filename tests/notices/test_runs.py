@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from consent.accounts.models import User
 from consent.demo.services import policies_demo_seed
-from consent.notices import runs, signals
+from consent.notices import runs, services, signals
 from consent.notices.models import NoticeBatch, NoticeRun
 from consent.notifications import sending
 from consent.notifications.models import OutboundEmail
@@ -168,3 +168,47 @@ def test_ten_thousand_users_each_get_exactly_one_email_through_real_workers_desp
     assert set(received) == {email.message_id for email in emails}
     assert "Resumed the notice of privacy-policy 3.0: 10000 users in 10 batches" in capsys.readouterr().out
     print(f"10,000 notices queued and delivered in {elapsed:.1f} s")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_batches_are_queued_side_by_side_by_two_workers(monkeypatch):
+    """While one worker holds its batch, another queues the next one (it does not skip it)."""
+    import threading
+
+    from django.db import connection
+
+    policies_demo_seed()
+    _users(200)
+    monkeypatch.setattr(signals, "notice_run_start", lambda **kwargs: None)
+    monkeypatch.setattr(services, "_enqueue_batches", lambda batch_ids: None)  # the workers are this test
+    version = privacy_version_publish("3.0", material=True)
+    run, _created = services.notice_run_start(version=version, batch_size=100)
+    first, second = run.batches.order_by("first_user_id")
+    holding, release, results = threading.Event(), threading.Event(), []
+    real_queue = runs.email_queue_many
+
+    def slow_queue(**kwargs):
+        # The other worker stops in the middle of its batch, its locks held.
+        if threading.current_thread() is other:
+            holding.set()
+            release.wait(10)
+        return real_queue(**kwargs)
+
+    def other_worker():
+        try:
+            results.append(runs.notice_batch_queue(batch_id=first.pk))
+        finally:
+            connection.close()
+
+    monkeypatch.setattr(runs, "email_queue_many", slow_queue)
+    other = threading.Thread(target=other_worker)
+    other.start()
+    try:
+        assert holding.wait(10)
+        assert runs.notice_batch_queue(batch_id=second.pk) == 100
+        assert runs.notice_batch_queue(batch_id=first.pk) == 0  # held by the other worker: left to it
+    finally:
+        release.set()
+        other.join()
+    assert results == [100]
+    assert len(_notices(version)) == 200
