@@ -75,14 +75,16 @@ def notice_batch_queue(*, batch_id: int) -> int:
         batch.save(update_fields=["queued_count", "done_at"])
         NoticeRun.objects.filter(pk=batch.run_id).update(queued_count=F("queued_count") + queued)
         run_id = batch.run_id
-    notice_run_refresh(run=NoticeRun.objects.get(pk=run_id))
+    notice_run_refresh(run=NoticeRun.objects.get(pk=run_id), count_sent=False)
     return queued
 
 
-def notice_run_refresh(*, run: NoticeRun) -> NoticeRun:
-    """Bring the run's status and sent count up to date with its batches and the outbox."""
+def notice_run_refresh(*, run: NoticeRun, count_sent: bool = True) -> NoticeRun:
+    """Bring the run's status up to date with its batches and, with `count_sent`, its sent
+    count with the outbox (a count over the run's emails: for the admin and the command,
+    not for every batch)."""
     now = timezone.now()
-    updates: dict = {"sent_count": selectors.notice_run_sent_count(run=run)}
+    updates: dict = {"sent_count": selectors.notice_run_sent_count(run=run) if count_sent else run.sent_count}
     if run.status == NoticeRun.Status.RUNNING and not run.batches.filter(done_at__isnull=True).exists():
         updates.update(status=NoticeRun.Status.QUEUED, queued_at=now)
     run.refresh_from_db(fields=["queued_count"])

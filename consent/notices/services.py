@@ -8,8 +8,6 @@ in that same transaction. A batch interrupted by a crash leaves nothing behind a
 queued again in full by `notice_run_resume`; one that committed is never queued again,
 and the outbox refuses a second email with the same key in any case."""
 
-import logging
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -25,8 +23,6 @@ from consent.notices.tasks import queue_notice_batch_task
 from consent.policies.models import PolicyVersion
 from consent.policies.services import policy_version_hold
 from consent.portal.services import RequestContext, subject_for_user
-
-logger = logging.getLogger(__name__)
 
 # Users per batch: one task and one transaction each.
 NOTICE_BATCH_SIZE = 1000
