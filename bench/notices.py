@@ -92,7 +92,7 @@ def run(*, users: int = 5000, processes: int = 2) -> NoticeResult:
                     version = _publish(tag)
                     committed = time.monotonic()
                     run = NoticeRun.objects.get(version=version)
-                    total = run.total_users
+                    total = result.users = run.total_users  # every active user, the bench's and any others
                     deadline = committed + WAIT_SECONDS
                     queued_at = None
                     while time.monotonic() < deadline:
