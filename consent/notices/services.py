@@ -111,10 +111,13 @@ def _enqueue_batches(batch_ids: list[int]) -> None:
 
 
 @transaction.atomic
-def notice_run_start(*, version: PolicyVersion, batch_size: int = NOTICE_BATCH_SIZE) -> tuple[NoticeRun, bool]:
+def notice_run_start(
+    *, version: PolicyVersion, batch_size: int = NOTICE_BATCH_SIZE, enqueue: bool = True
+) -> tuple[NoticeRun, bool]:
     """Start announcing a published material version to every registered user, or resume
-    the run already started for it. Returns (run, created); the batches' tasks are queued
-    after the commit."""
+    the run already started for it. Returns (run, created); the tasks of the batches not
+    done are queued after the commit, unless `enqueue` is False (the caller queues them
+    itself, with runs.notice_batch_queue)."""
     version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != PolicyVersion.Status.PUBLISHED or not version.is_material:
         raise ValidationError(
@@ -122,7 +125,7 @@ def notice_run_start(*, version: PolicyVersion, batch_size: int = NOTICE_BATCH_S
         )
     existing = selectors.notice_run_get(version=version)
     if existing is not None:
-        return notice_run_resume(run=existing), False
+        return notice_run_resume(run=existing, enqueue=enqueue), False
     bounds = _batch_bounds(batch_size=batch_size)
     run = NoticeRun.objects.create(version=version, batch_count=len(bounds))
     batches = NoticeBatch.objects.bulk_create(
@@ -132,13 +135,15 @@ def notice_run_start(*, version: PolicyVersion, batch_size: int = NOTICE_BATCH_S
     if not bounds:
         run.status, run.queued_at = NoticeRun.Status.QUEUED, timezone.now()
     run.save(update_fields=["total_users", "status", "queued_at"])
-    _enqueue_batches([batch.pk for batch in batches])
+    if enqueue:
+        _enqueue_batches([batch.pk for batch in batches])
     return run, True
 
 
 @transaction.atomic
-def notice_run_resume(*, run: NoticeRun) -> NoticeRun:
+def notice_run_resume(*, run: NoticeRun, enqueue: bool = True) -> NoticeRun:
     """Queue again the tasks of every batch not done (a worker lost, a broker emptied)."""
-    pending = list(run.batches.filter(done_at__isnull=True).order_by("first_user_id").values_list("pk", flat=True))
-    _enqueue_batches(pending)
+    if enqueue:
+        pending = run.batches.filter(done_at__isnull=True).order_by("first_user_id").values_list("pk", flat=True)
+        _enqueue_batches(list(pending))
     return notice_run_refresh(run=run)

@@ -26,7 +26,7 @@ class Command(BaseCommand):
     def handle(self, *args, version: str, here: bool, batch_size: int, **options):
         target = self._version(version)
         try:
-            run, created = notice_run_start(version=target, batch_size=batch_size)
+            run, created = notice_run_start(version=target, batch_size=batch_size, enqueue=not here)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
         if here:
