@@ -52,6 +52,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--registrations", type=int, default=20, help="registrations timed to their confirmation (default 20)"
     )
+    parser.add_argument(
+        "--notice-users", type=int, default=5000, help="users of the policy notice run (default 5,000; 0 skips)"
+    )
     args = parser.parse_args(argv)
     if args.subjects < 1000:
         parser.error("--subjects must be at least 1,000")
@@ -110,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
     from django.core.management import call_command
     from django.db import connection
 
-    from bench import banner, check, data, outbox, suppression, web, write
+    from bench import banner, check, data, notices, outbox, suppression, web, write
     from bench.report import print_figures
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -180,7 +183,15 @@ def run(args: argparse.Namespace) -> int:
         except Exception as exc:  # noqa: BLE001 - report the other figures all the same
             outbox_result = outbox.OutboxResult(skipped=f"failed: {type(exc).__name__}: {exc}")
 
-    report(written, inserted, batch, http, outbox_result, banner_result)
+    notice_result = None
+    if args.notice_users > 0:
+        print(f"Policy notice run: {args.notice_users:,} users, 2 worker processes…", flush=True)
+        try:
+            notice_result = notices.run(users=args.notice_users)
+        except Exception as exc:  # noqa: BLE001 - report the other figures all the same
+            notice_result = notices.NoticeResult(skipped=f"failed: {type(exc).__name__}: {exc}")
+
+    report(written, inserted, batch, http, outbox_result, banner_result, notice_result)
     run_suppression(args, suppression)
     run_admin(args)
     load_after = os.getloadavg()
@@ -225,8 +236,8 @@ def run_admin(args: argparse.Namespace) -> int:
     return 0
 
 
-def report(written, inserted, batch, http, outbox_result=None, banner_result=None) -> None:
-    from bench import banner, outbox
+def report(written, inserted, batch, http, outbox_result=None, banner_result=None, notice_result=None) -> None:
+    from bench import banner, notices, outbox
     from bench.report import Figure, print_figures, verdict
     from bench.write import percentile
 
@@ -289,6 +300,8 @@ def report(written, inserted, batch, http, outbox_result=None, banner_result=Non
         figures.extend(banner.figures(banner_result))
     if outbox_result is not None:
         figures.extend(outbox.figures(outbox_result))
+    if notice_result is not None:
+        figures.extend(notices.figures(notice_result))
     print_figures(figures)
 
     notes = []

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "requests_app",
     "consent.banner",
     "consent.portal",
+    "consent.notices",
     "consent.backoffice",
 ]
 
@@ -119,6 +120,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Axes last: it must see the authenticated user to lock out failed logins.
     "axes.middleware.AxesMiddleware",
+    # A pending material policy change comes before every portal page (consent.notices).
+    "consent.notices.middleware.PolicyUpdateMiddleware",
     # Turns a rate-limited public form (django-ratelimit) into the 429 page of RATELIMIT_VIEW.
     "django_ratelimit.middleware.RatelimitMiddleware",
     # Re-points the cookie banner's visitor cookie to the person who just logged in.
@@ -139,6 +142,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "consent.notices.context_processors.policy_notices",
             ],
         },
     },
@@ -299,6 +303,9 @@ SUPPRESSION_IMPORT_KEEP_FILES = env.bool("SUPPRESSION_IMPORT_KEEP_FILES", defaul
 # Largest suppression list upload; the import streams, so this bounds disk, not memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 SUPPRESSION_UPLOAD_MAX_BYTES = env.int("SUPPRESSION_UPLOAD_MAX_BYTES", default=2 * 1024**3)
+
+# A material policy change is announced on every page for this many days after its publication.
+POLICY_NOTICE_DAYS = env.int("POLICY_NOTICE_DAYS", default=30)
 
 # Links in emails and receipts point here.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")

@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # Anything else under /api/ answers in the API's error shape, DEBUG or not.
     re_path(r"^api/", views.not_found),
+    path("", include("consent.notices.urls")),
     path("privacy/", include("consent.policies.urls")),
     path("", include("consent.decisions.urls")),
     path("", include("consent.banner.urls")),

@@ -108,6 +108,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.change_passwordcompromisereport",
         "notifications.view_outboundemail",
         "notifications.requeue_outboundemail",
+        "notices.view_noticerun",
+        "notices.run_noticerun",
     ],
     # Imports and scrubs: lists in, lists out; never a person's profile or consent record.
     MARKETING: [
@@ -129,6 +131,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.view_profilechange",
         "accounts.view_passwordcompromisereport",
         "notifications.view_outboundemail",
+        "notices.view_noticerun",
         "otp_totp.view_totpdevice",
         "otp_static.view_staticdevice",
         "axes.view_accessattempt",

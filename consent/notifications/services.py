@@ -4,6 +4,8 @@ once that transaction commits."""
 
 import logging
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from email.utils import parseaddr
 
 from django.conf import settings
@@ -13,7 +15,7 @@ from django.utils import timezone
 
 from consent.accounts.models import Subject
 from consent.notifications.models import OutboundEmail
-from consent.notifications.rendering import email_render
+from consent.notifications.rendering import email_language, email_render
 from consent.notifications.tasks import send_emails_task
 
 logger = logging.getLogger(__name__)
@@ -147,6 +149,73 @@ def email_queue(
     email.created = True
     _send_after_commit(email.pk)
     return email
+
+
+@dataclass(frozen=True)
+class EmailToQueue:
+    """One recipient of `email_queue_many`: as `email_queue`'s arguments of the same names."""
+
+    to: str
+    language: str = ""
+    subject: Subject | None = None
+    dedupe_key: str | None = None
+
+
+def email_queue_many(
+    *, template: str, context: Callable[[str], dict], emails: list[EmailToQueue]
+) -> list[OutboundEmail]:
+    """One announcement to many people (a policy notice), in the caller's transaction: the
+    same for everyone who reads a language, so `context(language)` is asked, and the email
+    rendered, once per language (the language as `email_render` settles it); one query for
+    the keys already used and one INSERT, not a round trip per email. An email whose
+    `dedupe_key` is in the outbox already, or is taken by a concurrent transaction
+    meanwhile, is skipped. Returns the rows written, each sent after the commit like
+    `email_queue`'s."""
+    for email in emails:
+        if not email.to or "@" not in email.to:
+            raise ValidationError({"to": "An email address is required."})
+    keys = [email.dedupe_key for email in emails if email.dedupe_key]
+    taken = (
+        set(OutboundEmail.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True)) if keys else set()
+    )
+    now = timezone.now()
+    rows, renderings = [], {}
+    for email in emails:
+        if email.dedupe_key and email.dedupe_key in taken:
+            continue
+        taken.add(email.dedupe_key)
+        language = email_language(email.language)
+        rendered = renderings.get(language)
+        if rendered is None:
+            rendered = renderings[language] = email_render(
+                template=template, context=context(language), language=language
+            )
+        rows.append(
+            OutboundEmail(
+                template=template,
+                language=rendered.language,
+                subject=email.subject,
+                to_address=email.to,
+                from_address=settings.DEFAULT_FROM_EMAIL,
+                subject_line=rendered.subject_line,
+                body_text=rendered.body_text,
+                body_html=rendered.body_html,
+                headers={},
+                message_id=_message_id(),
+                dedupe_key=email.dedupe_key or None,
+                created_at=now,
+                next_attempt_at=now,
+            )
+        )
+    if not rows:
+        return []
+    # ON CONFLICT DO NOTHING returns no ids: the rows written are found by their Message-IDs.
+    OutboundEmail.objects.bulk_create(rows, ignore_conflicts=True)
+    created = list(OutboundEmail.objects.filter(message_id__in=[row.message_id for row in rows]).order_by("pk"))
+    for email in created:
+        email.created = True
+        _send_after_commit(email.pk)
+    return created
 
 
 @transaction.atomic

@@ -228,7 +228,8 @@ def requests(request):
     """The person's subject requests, a form for a new one (verified by their login) and their
     local office."""
     subject = services.subject_for_user(request.user)
-    form = PortalRequestForm(request.POST or None)
+    # ?type=deletion (from the policy-change page's "ask for deletion") picks the type.
+    form = PortalRequestForm(request.POST or None, initial={"type": request.GET.get("type", "")})
     if request.method == "POST" and form.is_valid():
         try:
             made = request_services.request_submit(

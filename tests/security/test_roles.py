@@ -22,9 +22,10 @@ from consent.accounts.roles import AUDITOR, MARKETING, PRIVACY_OFFICER, REPRESEN
 from consent.accounts.services import api_key_create, data_access_record
 from consent.ledger.models import EvidenceErasure
 from consent.ledger.services import Actor, consent_evidence_erase, ledger_checkpoint_take
+from consent.notices.services import notice_run_start
 from consent.notifications.models import OutboundEmail
 from consent.policies.models import PolicyDocument, PolicyVersion
-from consent.policies.services import policy_version_create
+from consent.policies.services import policy_version_create, policy_version_publish
 from consent.suppression.models import SuppressionEntry, SuppressionImport
 from consent.suppression.services import suppression_add
 from requests_app.disclosures import disclosure_save
@@ -67,6 +68,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "requests_app.thirdparty": {PO: "vca", AUD: "v"},  # the disclosure register: recorded, never deleted
     "requests_app.disclosure": {PO: "vca", AUD: "v"},
     "requests_app.erasurerecord": {PO: "v", AUD: "v"},  # written by the erasure service only
+    "notices.noticerun": {PO: "v", AUD: "v"},  # started by publishing; resumed by an action
 }
 # Admin actions on each list, beyond "delete selected" (offered exactly with d above).
 EXPECTED_ACTIONS: dict[str, dict[str, set[str]]] = {
@@ -76,6 +78,7 @@ EXPECTED_ACTIONS: dict[str, dict[str, set[str]]] = {
     "accounts.passwordcompromisereport": {REP: {"mark_handled"}, PO: {"mark_handled"}},
     "notifications.outboundemail": {PO: {"requeue"}},
     "requests_app.subjectrequest": {REP: {"assign_to_me", "start_work"}, PO: {"assign_to_me", "start_work"}},
+    "notices.noticerun": {PO: {"resume_selected"}},
 }
 # Lists where bulk deletion is never offered, even with the permission.
 NO_BULK_DELETE = {"policies.policyversion"}
@@ -101,6 +104,16 @@ def objects() -> dict[str, object]:
         body={"en": "Text."},
         summary_of_changes={"en": "First."},
     )
+    material = policy_version_create(
+        document=PolicyDocument.objects.create(slug="privacy-policy", kind="privacy_policy", title_en="Privacy"),
+        label="2.0",
+        effective_at=datetime.datetime(2026, 2, 1, tzinfo=datetime.UTC),
+        title={"en": "Privacy"},
+        body={"en": "New text."},
+        summary_of_changes={"en": "Changed."},
+        is_material=True,
+    )
+    policy_version_publish(version=material)
     api_key, _secret = api_key_create(name="crm", scopes=["consent:read"])
     request = RequestFactory().get("/")
     request.user = staff
@@ -150,6 +163,7 @@ def objects() -> dict[str, object]:
             type="question", channel="web_form", email="maria@example.se", details="Which data do you hold?"
         ),
         "requests_app.representativeoffice": RepresentativeOffice.objects.get(is_default=True),
+        "notices.noticerun": notice_run_start(version=material)[0],
         "suppression.suppressionimport": SuppressionImport.objects.create(
             file_name="list.csv", file_size=10, sha256="0" * 64, created_by="test", reason="import"
         ),
