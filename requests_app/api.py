@@ -16,8 +16,9 @@ from consent.accounts.models import ApiKey, ApiScope
 from consent.accounts.scope import subject_visible_to_staff
 from consent.accounts.services import data_access_record
 from consent.api.errors import ERRORS, ErrorSerializer
+from consent.api.limits import client_ip_key, public_form_rate
 from requests_app import selectors, services
-from requests_app.common import RequestActor, client_ip_key, public_form_rate
+from requests_app.common import RequestActor
 from requests_app.models import SubjectRequest
 
 

@@ -51,16 +51,6 @@ class RequestActor:
         return Actor.subject() if self.label == "requester" else Actor.system("requests")
 
 
-def client_ip_key(group, request) -> str:
-    """django-ratelimit's key: the client address (a request without one shares one count)."""
-    return request.META.get("REMOTE_ADDR") or ""
-
-
-def public_form_rate(group, request) -> str:
-    return settings.PUBLIC_FORM_RATE
-
-
-# --------------------------------------------------------------------------- links
 def absolute_url(path: str) -> str:
     return f"{settings.PUBLIC_BASE_URL}{path}"
 

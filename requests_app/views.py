@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import translation
 from django_ratelimit.decorators import ratelimit
 
+from consent.api.limits import client_ip_key, public_form_rate
 from requests_app import delivery, selectors, services
-from requests_app.common import LinkInvalid, RequestActor, access_token_check, client_ip_key, public_form_rate
+from requests_app.common import LinkInvalid, RequestActor, access_token_check
 from requests_app.forms import PublicRequestForm
 from requests_app.models import SubjectRequest
 

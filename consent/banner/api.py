@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from consent.api.errors import ErrorSerializer
+from consent.api.limits import client_ip_key
 from consent.api.parsers import StrictJSONParser
 from consent.banner import selectors, services
 from consent.banner.cors import cors_headers, origin_allowed, own_origin, request_origin
@@ -35,11 +36,6 @@ class OriginRefused(exceptions.PermissionDenied):
     default_code = "origin_refused"
 
 
-def _client_ip(group, request) -> str:
-    # A WSGI server always sets REMOTE_ADDR; a bare WSGI call may not, and is still counted.
-    return request.META.get("REMOTE_ADDR") or "unknown"
-
-
 def _rate_limit(request) -> None:
     """POSTs only, as the portal's public forms: a write makes a Subject and ledger events,
     while a read is one indexed query of the caller's own row (and the limiter's cache round
@@ -47,7 +43,7 @@ def _rate_limit(request) -> None:
     if is_ratelimited(
         request._request,
         group="banner",
-        key=_client_ip,
+        key=client_ip_key,
         rate=settings.CONSENT_BANNER_RATE,
         method="POST",
         increment=True,

@@ -3,13 +3,13 @@
 Public forms are limited to PUBLIC_FORM_RATE posts per client IP (django-ratelimit, in the
 cache); django-axes also locks an address out after AXES_FAILURE_LIMIT failed logins."""
 
-from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django_ratelimit.decorators import ratelimit
 
+from consent.api.limits import client_ip_key, public_form_rate
 from consent.ledger.models import Purpose
 from consent.ledger.selectors import purpose_get
 from consent.policies.selectors import policy_country_normalise, policy_language_active
@@ -19,13 +19,9 @@ from consent.portal.selectors import channel_choices, privacy_policy_shown
 from consent.portal.views import request_context
 
 
-def _public_form_rate(group, request) -> str:
-    return settings.PUBLIC_FORM_RATE
-
-
 def public_form_limit(group: str):
     """At most PUBLIC_FORM_RATE POSTs per client IP to this form; more get the 429 page."""
-    return ratelimit(group=f"public-form:{group}", key="ip", rate=_public_form_rate, method="POST", block=True)
+    return ratelimit(group=f"public-form:{group}", key=client_ip_key, rate=public_form_rate, method="POST", block=True)
 
 
 def _registration_form(data=None, *, initial=None) -> RegistrationForm:
