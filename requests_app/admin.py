@@ -80,6 +80,22 @@ class RequestRecordForm(forms.ModelForm):
         ]
         self.fields["requester_email"].required = True
 
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            services.request_submission_check(
+                type=data.get("type", ""), channel=data.get("channel", ""), email=data.get("requester_email", ""),
+                details=data.get("details", ""), country=data.get("country", ""), language=data.get("language", ""),
+                staff=True, verification_method=data.get("verification_method", ""),
+            )  # fmt: skip
+        except ValidationError as exc:
+            # The service names its own fields; the form's address field is requester_email.
+            for field, errors in exc.message_dict.items():
+                self.add_error("requester_email" if field == "email" else field, errors)
+        return data
+
 
 ACTIONS = [
     ("", "—"),

@@ -77,6 +77,39 @@ def _locked(request: SubjectRequest) -> SubjectRequest:
 
 # --------------------------------------------------------------------------- intake
 @transaction.atomic
+def request_submission_check(
+    *,
+    type: str,
+    channel: str,
+    email: str,
+    details: str = "",
+    country: str = "",
+    language: str = "",
+    staff: bool = False,
+    verification_method: str = "",
+) -> tuple[str, str, str]:
+    """The rules a new request must meet, before anything is written: raises ValidationError
+    naming the field, or returns the canonical email, the language and the country. Forms
+    call it in their clean() so a refusal is shown on the form, not raised after it."""
+    if type not in Type.values:
+        raise ValidationError({"type": _("Must be one of: %s.") % ", ".join(Type.values)})
+    if channel not in SubjectRequest.Channel.values:
+        raise ValidationError({"channel": _("Must be one of: %s.") % ", ".join(SubjectRequest.Channel.values)})
+    if staff and channel not in STAFF_CHANNELS:
+        raise ValidationError({"channel": _("Staff record phone, mail and email requests.")})
+    if verification_method and verification_method not in Method.values:
+        raise ValidationError({"verification_method": _("Must be one of: %s.") % ", ".join(Method.values)})
+    try:
+        email = canonical_email(email)
+    except InvalidIdentifier as exc:
+        raise ValidationError({"email": str(exc)}) from None
+    language = language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    country = (country or "").upper()[:2]
+    if type in (Type.COMPLAINT, Type.QUESTION, Type.CORRECTION) and not details.strip():
+        raise ValidationError({"details": _("Tell us what your request is about.")})
+    return email, language, country
+
+
 def request_submit(
     *,
     type: str,
@@ -97,27 +130,15 @@ def request_submit(
     `user`: the signed-in person (portal): verified by their login. `staff`: a representative
     recording a phone, mail or email request, with the method they verified identity by
     (or none yet). Otherwise (public form, API) the requester is emailed a link to verify."""
-    if type not in Type.values:
-        raise ValidationError({"type": _("Must be one of: %s.") % ", ".join(Type.values)})
-    if channel not in SubjectRequest.Channel.values:
-        raise ValidationError({"channel": _("Must be one of: %s.") % ", ".join(SubjectRequest.Channel.values)})
-    if staff is not None and channel not in STAFF_CHANNELS:
-        raise ValidationError({"channel": _("Staff record phone, mail and email requests.")})
-    if verification_method and verification_method not in Method.values:
-        raise ValidationError({"verification_method": _("Must be one of: %s.") % ", ".join(Method.values)})
     if user is not None:
         email = email or user.email
         name = name or user.get_full_name()
         country = country or str(user.country or "")
         language = language or user.language
-    try:
-        email = canonical_email(email)
-    except InvalidIdentifier as exc:
-        raise ValidationError({"email": str(exc)}) from None
-    language = language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
-    country = (country or "").upper()[:2]
-    if type in (Type.COMPLAINT, Type.QUESTION, Type.CORRECTION) and not details.strip():
-        raise ValidationError({"details": _("Tell us what your request is about.")})
+    email, language, country = request_submission_check(
+        type=type, channel=channel, email=email, details=details, country=country, language=language,
+        staff=staff is not None, verification_method=verification_method,
+    )  # fmt: skip
     if user is not None:
         subject = Subject.objects.filter(user=user).first() or subject_get_or_create(email=user.email)
     else:

@@ -38,6 +38,21 @@ def test_a_representative_records_a_phone_request_with_its_verification(client, 
     assert emails_to("eva@example.se")[0].language == "sv"
 
 
+def test_a_request_the_service_refuses_is_shown_on_the_form_not_a_server_error(client, rep):
+    response = client.post(
+        "/admin/requests_app/subjectrequest/add/",
+        {
+            "type": "complaint", "channel": "mail", "requester_name": "Eva", "language": "sv",
+            "requester_email": "eva@example.se", "requester_phone": "", "requester_address": "", "country": "SE",
+            "details": "", "verification_method": "",
+        },
+    )  # fmt: skip
+
+    assert response.status_code == 200
+    assert "Tell us what your request is about." in response.content.decode()
+    assert not SubjectRequest.objects.exists()
+
+
 def test_the_workflow_form_moves_a_request_and_refusals_show(client, rep, offices):
     made = request_submit(type="question", channel="web_form", email="eva@example.se", country="SE", details="?")
     url = f"/admin/requests_app/subjectrequest/{made.pk}/change/"
