@@ -277,20 +277,16 @@ def state_drift(subject: Subject | None) -> str | None:
     return None
 
 
-def event_hasher(
-    *, decision: str, source: str, actor_type: str, actor_id: str, policy_version_id: int | None,
-    occurred_at: datetime, evidence_digest: str,
-):  # fmt: skip
-    """event_hash for many events that share everything but subject, purpose, channel and
-    predecessor (a bulk withdrawal): the shared middle of the payload serialised once.
-    Gives the same hashes as event_hash (tests/ledger/test_chain_bulk.py)."""
-    shared = canonical_json(
-        [decision, source, actor_type, actor_id, policy_version_id,
+def event_hash_sql_middle(
+    *, purpose_id: str, channel: str | None, decision: str, source: str, actor_type: str, actor_id: str,
+    policy_version_id: int | None, occurred_at: datetime, evidence_digest: str,
+) -> str:  # fmt: skip
+    """What event_hash serialises between the subject id and the predecessor's hash, for
+    events hashed in SQL (consent_record_many): the payload is `["` + subject id + this +
+    prev_hash + `"]`. Only the subject's UUID and the predecessor's hex hash come from the
+    database, and neither needs JSON escaping, so SQL hashes event_hash's bytes exactly."""
+    middle = canonical_json(
+        [purpose_id, channel, decision, source, actor_type, actor_id, policy_version_id,
          occurred_at.astimezone(UTC).isoformat(timespec="microseconds"), evidence_digest]
     )[1:-1]  # fmt: skip
-
-    def hash_of(*, subject_id, purpose_id: str, channel: str | None, prev_hash: str) -> str:
-        head = canonical_json([str(subject_id), purpose_id, channel])[:-1]
-        return hashlib.sha256(head + b"," + shared + b',"' + prev_hash.encode() + b'"]').hexdigest()
-
-    return hash_of
+    return '",' + middle.decode() + ',"'

@@ -1,7 +1,6 @@
 """Writing to the consent ledger: `consent_record` (one event) and `consent_record_many` (the same
 choices for up to 1,000 people) are the only ways an event is made."""
 
-import json
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -14,7 +13,7 @@ from consent.accounts.models import Subject
 from consent.accounts.selectors import subject_resolve
 from consent.accounts.services import subject_get_or_create
 from consent.db import prepared_cursor
-from consent.ledger.chain import Evidence, event_hash, event_hasher
+from consent.ledger.chain import Evidence, event_hash, event_hash_sql_middle
 from consent.ledger.checkpoints import anchor_problems, chain_discrepancies, checkpoint_lock, checkpoint_write
 from consent.ledger.models import ConsentEvent, ConsentState, LedgerCheckpoint, Purpose
 from consent.ledger.projection import CHOICES_REBUILD_SQL, STATES_REBUILD_SQL
@@ -383,41 +382,41 @@ _LOCK_MANY_SQL = """
 SELECT count(pg_advisory_xact_lock(hashtextextended(id::text, 0)))
   FROM (SELECT id FROM unnest(%(subjects)s::uuid[]) AS i(id) ORDER BY id) ordered
 """
-# Read after the locks: each person's chain head, whether they are erased.
-_HEADS_SQL = """
-SELECT s.id, s.erased_at IS NOT NULL,
-       (SELECT e.hash FROM ledger_consentevent e WHERE e.subject_id = s.id ORDER BY e.id DESC LIMIT 1),
-       (SELECT cc.choices FROM ledger_currentchoices cc WHERE cc.subject_id = s.id)
-  FROM accounts_subject s
- WHERE s.id = ANY(%(subjects)s::uuid[])
-"""
-# The events in chain order (ids follow the rows' order), their (empty) evidence and both
-# copies of the current state, in one statement as _APPEND_SQL does for one event.
-_APPEND_MANY_SQL = """
+# One statement per choice appends that choice's event to each person's chain: read
+# after the locks, each head is the event the previous statement wrote (ids follow chain
+# order), and the hash is event_hash's, computed here (chain.event_hash_sql_middle), so
+# no row travels to Python and back. The event's (empty) evidence and both copies of the
+# current state are written in the same statement, as _APPEND_SQL does for one event.
+_APPEND_CHOICE_SQL = """
 WITH new AS (
-    SELECT * FROM unnest(%(subject)s::uuid[], %(purpose)s::text[], %(channel)s::text[], %(prev_hash)s::text[],
-                         %(hash)s::text[]) WITH ORDINALITY AS r(subject_id, purpose_id, channel, prev_hash, hash, ord)
+    SELECT s.id AS subject_id,
+           COALESCE((SELECT e.hash FROM ledger_consentevent e WHERE e.subject_id = s.id ORDER BY e.id DESC LIMIT 1),
+                    %(genesis)s) AS prev_hash
+      FROM accounts_subject s
+      LEFT JOIN ledger_currentchoices cc ON cc.subject_id = s.id
+     WHERE s.id = ANY(%(subjects)s::uuid[]) AND s.erased_at IS NULL
+       AND NOT (%(only_changes)s AND COALESCE(cc.choices -> %(choice_key)s ->> 0 = %(decision)s, false))
 ), event AS (
     INSERT INTO ledger_consentevent
         (subject_id, purpose_id, channel, decision, source, actor_type, actor_id, policy_version_id,
          occurred_at, evidence_digest, prev_hash, hash, idempotency_key)
-    SELECT subject_id, purpose_id, channel, %(decision)s, %(source)s, %(actor_type)s, %(actor_id)s, NULL,
-           %(occurred_at)s, %(evidence_digest)s, prev_hash, hash, NULL
-      FROM new ORDER BY ord
-    RETURNING id, subject_id, purpose_id, channel
+    SELECT subject_id, %(purpose)s, %(channel)s, %(decision)s, %(source)s, %(actor_type)s, %(actor_id)s, NULL,
+           %(occurred_at)s, %(evidence_digest)s, prev_hash,
+           encode(sha256(convert_to('["' || subject_id::text || %(hash_middle)s || prev_hash || '"]', 'UTF8')), 'hex'),
+           NULL
+      FROM new ORDER BY subject_id
+    RETURNING id, subject_id
 ), evidence AS (
     INSERT INTO ledger_consentevidence (event_id, ip_address, user_agent, language, text_hash)
     SELECT id, NULL, '', '', '' FROM event
 ), state AS (
     INSERT INTO ledger_consentstate (subject_id, purpose_id, channel, decision, event_id, updated_at)
-    SELECT subject_id, purpose_id, channel, %(decision)s, id, %(occurred_at)s FROM event
+    SELECT subject_id, %(purpose)s, %(channel)s, %(decision)s, id, %(occurred_at)s FROM event
     ON CONFLICT ON CONSTRAINT ledger_consentstate_unique
     DO UPDATE SET decision = EXCLUDED.decision, event_id = EXCLUDED.event_id, updated_at = EXCLUDED.updated_at
 ), choices AS (
     INSERT INTO ledger_currentchoices (subject_id, choices)
-    SELECT subject_id,
-           jsonb_object_agg(purpose_id || COALESCE('/' || channel, ''), jsonb_build_array(%(decision)s::text, id))
-      FROM event GROUP BY subject_id
+    SELECT subject_id, jsonb_build_object(%(choice_key)s::text, jsonb_build_array(%(decision)s::text, id)) FROM event
     ON CONFLICT (subject_id) DO UPDATE SET choices = ledger_currentchoices.choices || EXCLUDED.choices
 )
 SELECT count(*) FROM event
@@ -434,8 +433,8 @@ def consent_record_many(
     only_changes: bool = False,
 ) -> int:
     """Append the same choices (purpose, channel) to each person's chain: what consent_record
-    does for one event, for up to BULK_LOCK_LIMIT people in one transaction and three
-    statements. Erased people and unknown ids are skipped. Returns the events written.
+    does for one event, for up to BULK_LOCK_LIMIT people in one transaction: one statement
+    takes the locks, then one statement per choice writes everyone's event. Erased people and unknown ids are skipped. Returns the events written.
 
     Same guarantees as consent_record: every writer of a person's chain holds that person's
     advisory lock (taken here in subject-id order), the heads are read under the locks, and
@@ -450,46 +449,28 @@ def consent_record_many(
         return 0
     evidence_digest = Evidence().digest()
     ids = sorted({str(subject_id) for subject_id in subject_ids})
-    rows: dict[str, list] = {"subject": [], "purpose": [], "channel": [], "prev_hash": [], "hash": []}
+    written = 0
     with transaction.atomic(), prepared_cursor() as cursor:
         cursor.execute(_LOCK_MANY_SQL, {"subjects": ids})
-        cursor.execute(_HEADS_SQL, {"subjects": ids})
-        heads = cursor.fetchall()
         occurred_at = timezone.now()
-        hash_of = event_hasher(
-            decision=decision, source=source, actor_type=actor.type, actor_id=actor.id, policy_version_id=None,
-            occurred_at=occurred_at, evidence_digest=evidence_digest,
-        )  # fmt: skip
-        for subject_id, erased, head, current in heads:
-            if erased:
-                continue
-            prev_hash = head or ConsentEvent.GENESIS_HASH
-            for purpose_id, channel in choices:
-                if only_changes and current:
-                    if isinstance(current, str):  # Django's connections load jsonb as text
-                        current = json.loads(current)
-                    held = current.get(ConsentState.choice_key(purpose_id, channel))
-                    if held and held[0] == decision:
-                        continue
-                digest = hash_of(subject_id=subject_id, purpose_id=purpose_id, channel=channel, prev_hash=prev_hash)
-                rows["subject"].append(subject_id)
-                rows["purpose"].append(purpose_id)
-                rows["channel"].append(channel)
-                rows["prev_hash"].append(prev_hash)
-                rows["hash"].append(digest)
-                prev_hash = digest
-        if not rows["subject"]:
-            return 0
-        cursor.execute(
-            _APPEND_MANY_SQL,
-            {
-                **rows,
-                "decision": decision,
-                "source": source,
-                "actor_type": actor.type,
-                "actor_id": actor.id,
-                "occurred_at": occurred_at,
-                "evidence_digest": evidence_digest,
-            },
-        )
-        return cursor.fetchone()[0]
+        shared = {
+            "decision": decision, "source": source, "actor_type": actor.type, "actor_id": actor.id,
+            "occurred_at": occurred_at, "evidence_digest": evidence_digest,
+        }  # fmt: skip
+        for purpose_id, channel in choices:
+            middle = event_hash_sql_middle(purpose_id=purpose_id, channel=channel, policy_version_id=None, **shared)
+            cursor.execute(
+                _APPEND_CHOICE_SQL,
+                {
+                    **shared,
+                    "subjects": ids,
+                    "purpose": purpose_id,
+                    "channel": channel,
+                    "choice_key": ConsentState.choice_key(purpose_id, channel),
+                    "only_changes": only_changes,
+                    "genesis": ConsentEvent.GENESIS_HASH,
+                    "hash_middle": middle,
+                },
+            )
+            written += cursor.fetchone()[0]
+    return written

@@ -6,7 +6,7 @@ import datetime
 import hashlib
 import uuid
 
-from consent.ledger.chain import Evidence, canonical_json, event_hash, event_hasher
+from consent.ledger.chain import Evidence, canonical_json, event_hash, event_hash_sql_middle
 
 EVENT = {
     "subject_id": uuid.UUID("12345678-1234-5678-1234-567812345678"),
@@ -33,15 +33,10 @@ def test_an_event_hash_is_sha256_of_its_canonical_serialisation():
     assert event_hash(**EVENT) == "a12837cdfc681b6551853ebb0fb9dcf0f952c50282366f7c960873510a6f7396"
 
 
-def test_the_bulk_hasher_gives_the_same_hash():
-    shared = {k: EVENT[k] for k in EVENT if k not in ("subject_id", "purpose_id", "channel", "prev_hash")}
-    hash_of = event_hasher(**shared)
-    assert hash_of(**{k: EVENT[k] for k in ("subject_id", "purpose_id", "channel", "prev_hash")}) == event_hash(**EVENT)
-    whole = {**EVENT, "channel": None, "policy_version_id": None}
-    hash_of = event_hasher(**{**shared, "policy_version_id": None})
-    assert hash_of(subject_id=EVENT["subject_id"], purpose_id="marketing_own", channel=None, prev_hash="0" * 64) == (
-        event_hash(**whole)
-    )
+def test_the_bulk_writers_sql_hash_serialises_the_same_bytes():
+    # consent_record_many hashes in SQL: `["` + subject id + this middle + prev_hash + `"]`.
+    middle = event_hash_sql_middle(**{k: EVENT[k] for k in EVENT if k not in ("subject_id", "prev_hash")})
+    assert ('["' + str(EVENT["subject_id"]) + middle + EVENT["prev_hash"] + '"]').encode() == SERIALISED
 
 
 def test_canonical_json_is_compact_sorted_utf8():
