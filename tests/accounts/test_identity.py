@@ -10,6 +10,7 @@ from consent.accounts.identity import (
     digest_from_sha256,
     email_digest,
     phone_digest,
+    plain_email_digests,
 )
 
 
@@ -139,6 +140,16 @@ def test_the_fast_path_agrees_with_the_full_canonicalisation(raw):
             canonical_email(raw)
     else:
         assert canonical_email(raw) == expected
+
+
+def test_the_batch_digests_agree_with_email_digest_and_leave_the_rest_to_it():
+    values = [
+        "alice@example.com", "Alice.Smith+tag@Sub.Example.co.uk", " padded@example.com", "anna@bücher.example",
+        "Name <n@example.com>", "first..last@example.com", ("a" * 65) + "@example.com", "", "not an address",
+    ]  # fmt: skip
+    digests = plain_email_digests(values)
+    assert digests[:2] == [email_digest(values[0]), email_digest(values[1])]
+    assert digests[2:] == [None] * 7  # each goes through email_digest (or is rejected) one by one
 
 
 @pytest.mark.parametrize("key", ["k", "a-typical-production-key-0123456789", "x" * 64, "y" * 65, "ünïcödé-key"])
