@@ -388,7 +388,7 @@ SELECT count(pg_advisory_xact_lock(hashtextextended(id::text, 0)))
 # no row travels to Python and back. The event's (empty) evidence and both copies of the
 # current state are written in the same statement, as _APPEND_SQL does for one event.
 _APPEND_CHOICE_SQL = """
-WITH new AS (
+WITH new AS MATERIALIZED (  -- the head subquery once a row, not once a use
     SELECT s.id AS subject_id,
            COALESCE((SELECT e.hash FROM ledger_consentevent e WHERE e.subject_id = s.id ORDER BY e.id DESC LIMIT 1),
                     %(genesis)s) AS prev_hash

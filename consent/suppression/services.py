@@ -9,9 +9,12 @@ withdrawal events are written together or not at all, and a retry finishes what 
 # ruff: noqa: S608 - the SQL is composed of this module's table-name constants only; values are bound.
 
 import hashlib
+import queue
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -218,35 +221,102 @@ def staging_merge(
         result.timings["unknown addresses merged"] = time.perf_counter() - started - sum(result.timings.values())
         if progress:
             progress(0 if known else 1)
+    done = 0
     started = time.perf_counter()
-    done, after = 0, "00000000-0000-0000-0000-000000000000"
-    while known:
+    if known:
+        merge_batch = partial(_known_batch_merge, params=params, choices=choices, actor=actor, source=ledger_source)
+        # Inside a caller's transaction (a few digests) other connections would not see its
+        # rows: one writer, this connection.
+        writers = 1 if connection.in_atomic_block else KNOWN_WRITERS
+        for added, withdrawals, people in _batches_written(merge_batch, writers):
+            result.added += added
+            result.withdrawals += withdrawals
+            done += people
+            if progress:
+                progress(done / known)
+    result.timings["known people merged, with their events"] = time.perf_counter() - started
+    _durable()
+    return result
+
+
+# Connections writing known people's batches at once: each person's chain is their own
+# and the batches are disjoint, so the writers never wait on each other's locks, and the
+# database's work (the events' indexes, the state upserts) spreads over the cores.
+KNOWN_WRITERS = 2
+
+
+def _known_batches():
+    """Batches of BULK_LOCK_LIMIT (subject id, digest) from suppression_known, in subject order."""
+    after = "00000000-0000-0000-0000-000000000000"
+    while True:
         with connection.cursor() as cursor:
             cursor.execute(_KNOWN_BATCH_SQL, {"after": after, "limit": BULK_LOCK_LIMIT})
             batch = cursor.fetchall()
         if not batch:
-            break
+            return
         after = str(batch[-1][0])
-        by_digest = {bytes(digest): subject_id for subject_id, digest in batch}
-        with transaction.atomic(), prepared_cursor() as cursor:
-            cursor.execute(_ASYNC_COMMIT_SQL)
-            cursor.execute(_MERGE_KNOWN_SQL, {**params, "digests": list(by_digest)})
-            new = [by_digest[bytes(row[0])] for row in cursor.fetchall()]
-            result.added += len(new)
-            result.withdrawals += consent_record_many(
-                subject_ids=new,
-                choices=choices,
-                decision=ConsentEvent.Decision.WITHDRAWN,
-                source=ledger_source,
-                actor=actor,
-                only_changes=True,  # someone who already withdrew is not withdrawn again
-            )
-        done += len(batch)
-        if progress:
-            progress(done / known)
-    result.timings["known people merged, with their events"] = time.perf_counter() - started
-    _durable()
-    return result
+        yield batch
+
+
+def _known_batch_merge(batch, *, params: dict, choices, actor: Actor, source: str) -> tuple[int, int, int]:
+    """One batch of known people: their entries and, for each whose entry is new, the
+    withdrawals, in one transaction. Returns (entries added, events written, people)."""
+    by_digest = {bytes(digest): subject_id for subject_id, digest in batch}
+    with transaction.atomic(), prepared_cursor() as cursor:
+        cursor.execute(_ASYNC_COMMIT_SQL)
+        cursor.execute(_MERGE_KNOWN_SQL, {**params, "digests": list(by_digest)})
+        new = [by_digest[bytes(row[0])] for row in cursor.fetchall()]
+        withdrawals = consent_record_many(
+            subject_ids=new,
+            choices=choices,
+            decision=ConsentEvent.Decision.WITHDRAWN,
+            source=source,
+            actor=actor,
+            only_changes=True,  # someone who already withdrew is not withdrawn again
+        )
+    return len(new), withdrawals, len(batch)
+
+
+def _batches_written(merge_batch, writers: int):
+    """merge_batch of every known batch, on `writers` connections (threads, each with its
+    own connection, closed at the end); yields each batch's result as it is done. This
+    connection reads the batches: suppression_known is its temporary table."""
+    if writers == 1:
+        for batch in _known_batches():
+            yield merge_batch(batch)
+        return
+    batches: queue.Queue = queue.Queue(maxsize=writers)
+    results: queue.Queue = queue.Queue()
+
+    def writer() -> None:
+        try:
+            while (batch := batches.get()) is not None:
+                results.put(merge_batch(batch))
+        finally:
+            connection.close()  # this thread's own connection
+
+    with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="suppression-writer") as pool:
+        running = [pool.submit(writer) for _ in range(writers)]
+        try:
+            for batch in _known_batches():
+                while True:
+                    failed = next((f for f in running if f.done()), None)
+                    if failed is not None:
+                        failed.result()  # a writer stopped: raise its error here
+                    try:
+                        batches.put(batch, timeout=0.1)
+                        break
+                    except queue.Full:
+                        pass
+                while not results.empty():
+                    yield results.get()
+        finally:
+            for _ in running:
+                batches.put(None)
+        for future in running:
+            future.result()
+    while not results.empty():
+        yield results.get()
 
 
 # The merge's transactions commit without waiting for their WAL to reach disk (hundreds of

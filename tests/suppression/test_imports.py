@@ -1,6 +1,7 @@
 import codecs
 import csv
 import io
+import threading
 
 import pytest
 from django.core.files.base import ContentFile
@@ -245,3 +246,36 @@ def test_a_file_longer_than_a_progress_step_reports_progress_and_finishes(import
     result = import_file(b"email\n" + lines)
     assert (result.status, result.added) == ("done", 10)
     assert [3, 6, 9] == [n for n in saved if n in (3, 6, 9)]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_known_people_in_many_batches_are_written_by_two_connections_and_every_chain_holds(monkeypatch, settings):
+    import consent.suppression.services as services
+    from consent.suppression.import_run import suppression_import_run
+
+    monkeypatch.setattr(services, "BULK_LOCK_LIMIT", 3)
+    threads = []
+    real_merge = services._known_batch_merge
+
+    def spy(batch, **kwargs):
+        threads.append(threading.get_ident())
+        return real_merge(batch, **kwargs)
+
+    monkeypatch.setattr(services, "_known_batch_merge", spy)
+    people = [subject_for(f"k{n}@example.com") for n in range(20)]
+    record(people[0], "research", "withdrawn")  # already withdrawn: no second research withdrawal
+    data = b"email\n" + b"".join(f"k{n}@example.com\nnew{n}@example.org\n".encode() for n in range(20))
+    upload, _created = suppression_import_create(
+        upload=ContentFile(data, name="l.csv"), file_name="l.csv", actor=Actor.system("t"), schedule=False
+    )
+    result = suppression_import_run(import_id=upload.pk)
+    assert (result.status, result.rows_read, result.added, result.withdrawals) == ("done", 40, 40, 59)
+    # Seven batches of three, none on the importing thread's connection.
+    assert len(threads) == 7 and threading.get_ident() not in threads and len(set(threads)) <= 2
+    verification = ledger_verified()
+    assert (verification.intact, verification.drift) == (True, None)
+    assert ConsentEvent.objects.filter(source="import").count() == 59
+    again, _created = suppression_import_create(
+        upload=ContentFile(data + b"\n", name="m.csv"), file_name="m.csv", actor=Actor.system("t"), schedule=False
+    )
+    assert (suppression_import_run(import_id=again.pk).added, ConsentEvent.objects.count()) == (0, 60)
