@@ -131,6 +131,7 @@ def import_in_worker(path: str) -> dict:
 
 
 def _child_import(path: str) -> None:
+    import logging
     import resource
 
     import django
@@ -142,6 +143,18 @@ def _child_import(path: str) -> None:
     from consent.suppression.import_run import suppression_import_run
     from consent.suppression.imports import suppression_import_create
 
+    class Timings(logging.Handler):
+        """The import's log line carries how long each step took."""
+
+        steps: dict = {}
+
+        def emit(self, log_record: logging.LogRecord) -> None:
+            self.steps.update(getattr(log_record, "timings", {}))
+
+    timings = Timings()
+    run_logger = logging.getLogger("consent.suppression.import_run")
+    run_logger.addHandler(timings)
+    run_logger.setLevel(logging.INFO)
     before = time.perf_counter()
     with open(path, "rb") as handle:
         record, _created = suppression_import_create(
@@ -164,6 +177,7 @@ def _child_import(path: str) -> None:
                 "rejected": record.rejected,
                 "withdrawals": record.withdrawals,
                 "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "timings": timings.steps,
             }
         )
     )
@@ -252,6 +266,11 @@ def run(*, import_lines: int, scrub_lines: int, scrub_entries: int, subjects: in
                 f"{outcome['seconds']:.1f} s; {outcome['added']:,} added, {outcome['withdrawals']:,} withdrawal events "
                 f"for {len(known):,} known people; ceiling: a bare COPY of the file into an unindexed table, "
                 f"{ceiling:.2f} s",
+            ),
+            Figure(
+                "  the import's steps",
+                f"{sum(outcome['timings'].values()):.1f} s",
+                note="; ".join(f"{step} {seconds:.1f} s" for step, seconds in outcome["timings"].items()),
             ),
             Figure(
                 "  worker peak RSS",
