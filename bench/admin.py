@@ -52,7 +52,7 @@ def _ceiling_ms(table: str) -> float:
 
     def select():
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT * FROM {table} ORDER BY id DESC LIMIT 100")  # noqa: S608 - our table names
+            cursor.execute(f"SELECT * FROM {table} ORDER BY 1 DESC LIMIT 100")  # noqa: S608 - our table names; 1: the key
             cursor.fetchall()
 
     return _median_ms(select)
