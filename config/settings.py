@@ -335,8 +335,39 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "max_retries": 0}
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
-# Periodic work, run by the one `celery beat` process.
+# Seconds between recounts of the dashboard's consent and do-not-contact figures.
+DASHBOARD_REFRESH_SECONDS = env.int("DASHBOARD_REFRESH_SECONDS", default=300)
+# Periodic work, run by the one `celery beat` process (`celery -A config beat`; docker compose
+# runs it). The one schedule: config/celery.py reads it from here.
 CELERY_BEAT_SCHEDULE = {
+    # Sends what the broker lost: emails still queued after OUTBOX_SWEEP_GRACE_SECONDS.
+    "send-due-emails": {"task": "consent.notifications.tasks.send_due_emails_task", "schedule": 60.0},
+    # Removes the content and address of emails older than OUTBOX_RETENTION_DAYS.
+    "redact-old-emails": {
+        "task": "consent.notifications.tasks.redact_old_emails_task",
+        "schedule": crontab(hour=3, minute=17),
+    },
+    # Subject requests: unverified ones expire after REQUEST_VERIFICATION_DAYS; deadline reminders.
+    "expire-unverified-requests": {
+        "task": "requests_app.tasks.expire_unverified_requests_task",
+        "schedule": crontab(hour=2, minute=41),
+    },
+    "remind-request-deadlines": {
+        "task": "requests_app.tasks.remind_request_deadlines_task",
+        "schedule": crontab(hour=7, minute=5),
+    },
+    # The dashboard's weekly figures: this week and last, every DASHBOARD_REFRESH_SECONDS
+    # (the page shows when they were counted); an expired run is replaced by the next one.
+    "refresh-dashboard-figures": {
+        "task": "consent.backoffice.tasks.refresh_dashboard_figures_task",
+        "schedule": float(DASHBOARD_REFRESH_SECONDS),
+        "options": {"expires": DASHBOARD_REFRESH_SECONDS},
+    },
+    # The suppression chart over every week, for entries removed after they were counted.
+    "recount-suppression-figures": {
+        "task": "consent.backoffice.tasks.recount_suppression_figures_task",
+        "schedule": crontab(hour=3, minute=47),
+    },
     # A signed checkpoint of the ledger every hour: tampering is detectable from the next one on.
     "take-ledger-checkpoint": {
         "task": "consent.ledger.tasks.take_ledger_checkpoint_task",

@@ -16,6 +16,7 @@ from django_countries import countries
 from consent.accounts.admin import PersonDataAdminMixin
 from consent.accounts.models import DataAccess
 from consent.accounts.services import PROFILE_FIELDS
+from consent.db import CappedCountPaginator
 from requests_app import selectors, services
 from requests_app.common import RequestActor
 from requests_app.disclosures import disclosure_save, disclosure_validate
@@ -159,6 +160,7 @@ class SubjectRequestAdmin(PersonDataAdminMixin, admin.ModelAdmin):
     list_select_related = ("office", "assignee")
     search_fields = ("=reference",)
     show_full_result_count = False
+    paginator = CappedCountPaginator
     list_per_page = 50
     ordering = ("due_at",)
     actions = ["assign_to_me", "start_work"]

@@ -1,12 +1,15 @@
 """The dashboard: aggregate figures as server-drawn SVG charts, never a person (R9).
 
-Each chart is one SQL query over indexed columns, grouped by week (date_trunc) and bounded
-to the last WEEKS weeks where the data allows it. Charts are sections, like the subject
+The ledger and suppression charts read the weekly figures that `dashboard_figures_refresh`
+counts every few minutes (one indexed query each over a few hundred rows, whatever the
+ledger's size), so the page says when they were counted; the requests and offices charts
+count the (small) requests table live, over the last WEEKS weeks. Charts are sections, like the subject
 page's, so another app can add one with `dashboard_section_register`.
 
 Every chart has a <title> and <desc> and, under it, the same numbers as a table."""
 
 import datetime
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,11 +19,15 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from consent.backoffice.models import DashboardFigure
+from consent.backoffice.selectors import dashboard_figures, dashboard_figures_as_of
+from consent.backoffice.services import week_of, week_start
 from consent.ledger.models import ConsentEvent
 from consent.ledger.selectors import purposes_by_code
 from consent.suppression.models import SuppressionEntry
 from requests_app.models import OPEN_STATUSES, SubjectRequest
 
+Chart = DashboardFigure.Chart
 WEEKS = 26
 WIDTH, HEIGHT = 720, 260
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 40
@@ -48,15 +55,14 @@ def dashboard_section_register(section: DashboardSection) -> None:
     _sections.append(section)
 
 
-def _weeks(now: datetime.datetime | None = None) -> list[datetime.date]:
+def _weeks() -> list[datetime.date]:
     """The Mondays of the last WEEKS weeks (UTC), oldest first, this week included."""
-    today = (now or timezone.now()).astimezone(datetime.UTC).date()
-    monday = today - datetime.timedelta(days=today.weekday())
+    monday = week_of(timezone.now())
     return [monday - datetime.timedelta(weeks=n) for n in range(WEEKS - 1, -1, -1)]
 
 
 def _since(weeks: list[datetime.date]) -> datetime.datetime:
-    return datetime.datetime.combine(weeks[0], datetime.time.min, tzinfo=datetime.UTC)
+    return week_start(weeks[0])
 
 
 def _rows(sql: str, params: dict) -> list[tuple]:
@@ -66,29 +72,8 @@ def _rows(sql: str, params: dict) -> list[tuple]:
 
 
 # --------------------------------------------------------------------------- the queries
-# Weeks are UTC weeks (AT TIME ZONE 'UTC'), whatever the session's time zone.
-DECISIONS_SQL = """
-SELECT (date_trunc('week', occurred_at AT TIME ZONE 'UTC'))::date AS week, decision, count(*)
-  FROM ledger_consentevent
- WHERE occurred_at >= %(since)s
- GROUP BY 1, 2
-"""
-
-# Of the people who made a choice about a purpose in a week, how many ended the week with a
-# grant: each person's last event per purpose and week (any channel), counted. Read through
-# the date index for the last WEEKS weeks only. (The share of *everyone* with a state, week by
-# week, would replay the whole ledger on every view: millions of rows sorted.)
-RATES_SQL = """
-SELECT purpose_id, week, count(*) FILTER (WHERE decision = 'granted'), count(*)
-  FROM (SELECT DISTINCT ON (subject_id, purpose_id, week) subject_id, purpose_id, week, decision
-          FROM (SELECT subject_id, purpose_id, id, decision,
-                       (date_trunc('week', occurred_at AT TIME ZONE 'UTC'))::date AS week
-                  FROM ledger_consentevent
-                 WHERE occurred_at >= %(since)s) AS e
-         ORDER BY subject_id, purpose_id, week, id DESC) AS last_choice
- GROUP BY 1, 2
-"""
-
+# Requests and offices are counted live: a few thousand requests, not millions of rows, and
+# "overdue" is about now. Weeks are UTC weeks (AT TIME ZONE 'UTC'), whatever the session's.
 # Requests received and completed per week and type, in the window.
 REQUESTS_SQL = """
 SELECT (date_trunc('week', received_at AT TIME ZONE 'UTC'))::date, type, 'received', count(*)
@@ -112,30 +97,32 @@ SELECT o.name,
  ORDER BY o.name
 """
 
-# Entries added in the window, not all of them: a count of every entry reads the whole table.
-SUPPRESSION_SQL = """
-SELECT reason, count(*) FROM suppression_suppressionentry WHERE created_at >= %(since)s GROUP BY reason
-"""
-
 
 def decisions_per_week(weeks: list[datetime.date]) -> dict[datetime.date, dict[str, int]]:
-    counts = {week: {"granted": 0, "withdrawn": 0} for week in weeks}
-    for week, decision, count in _rows(DECISIONS_SQL, {"since": _since(weeks)}):
-        if week in counts:
-            counts[week][decision] = count
-    return counts
+    figures = dashboard_figures(charts=[Chart.DECISIONS], since=weeks[0])[Chart.DECISIONS]
+    return {week: {"granted": 0, "withdrawn": 0, **figures.get(week, {})} for week in weeks}
 
 
 def consent_rates_per_week(weeks: list[datetime.date]) -> dict[str, list[tuple[int, int]]]:
-    """{purpose code: [(people who ended the week with a grant, people who chose) per week]}."""
-    rates: dict[str, dict[datetime.date, tuple[int, int]]] = {}
-    for purpose, week, granted, chose in _rows(RATES_SQL, {"since": _since(weeks)}):
-        rates.setdefault(purpose, {})[week] = (granted, chose)
-    return {purpose: [by_week.get(week, (0, 0)) for week in weeks] for purpose, by_week in rates.items()}
+    """{purpose code: [(people who ended the week with a grant, people who chose) per week]},
+    for the purposes someone made a choice about in the window."""
+    figures = dashboard_figures(charts=[Chart.PURPOSE_GRANTED, Chart.PURPOSE_CHOSE], since=weeks[0])
+    granted, chose = figures[Chart.PURPOSE_GRANTED], figures[Chart.PURPOSE_CHOSE]
+    purposes = {purpose for week in weeks for purpose, count in chose.get(week, {}).items() if count}
+    return {
+        purpose: [(granted.get(week, {}).get(purpose, 0), chose.get(week, {}).get(purpose, 0)) for week in weeks]
+        for purpose in purposes
+    }
 
 
 def suppression_by_reason(weeks: list[datetime.date]) -> dict[str, int]:
-    return dict(_rows(SUPPRESSION_SQL, {"since": _since(weeks)}))
+    """Entries added in the window, by reason."""
+    counts: Counter[str] = Counter()
+    for by_reason in dashboard_figures(charts=[Chart.SUPPRESSION_ADDED], since=weeks[0])[
+        Chart.SUPPRESSION_ADDED
+    ].values():
+        counts.update(by_reason)
+    return counts
 
 
 # --------------------------------------------------------------------------- drawing
@@ -333,6 +320,7 @@ def dashboard_view(request, site):
         **site.each_context(request),
         "title": gettext("Dashboard"),
         "weeks": WEEKS,
+        "as_of": dashboard_figures_as_of(),
         "sections": [
             {
                 "name": section.name,

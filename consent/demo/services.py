@@ -17,6 +17,7 @@ from consent.accounts.models import User
 from consent.accounts.roles import REPRESENTATIVE, roles_sync
 from consent.accounts.second_factor import TOTP_DEVICE_NAME, backup_codes_replace
 from consent.accounts.services import user_create, user_email_verify
+from consent.backoffice.services import dashboard_figures_refresh
 from consent.demo import policy_texts
 from consent.ledger.chain import Evidence
 from consent.ledger.services import Actor, consent_record, ledger_checkpoint_take
@@ -239,4 +240,6 @@ def demo_seed(*, credentials_path: Path | None = None) -> list[DemoLogin]:
     # Anchor what the demo wrote, so `verify_ledger` on a fresh demo database has a
     # checkpoint to prove the chains against (the beat task takes the later ones).
     ledger_checkpoint_take()
+    # The dashboard's figures, so the demo's dashboard has them before the beat's first run.
+    dashboard_figures_refresh()
     return logins

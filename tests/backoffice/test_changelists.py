@@ -10,6 +10,7 @@ from consent.ledger.services import Actor
 from consent.notifications.models import OutboundEmail
 from consent.suppression.models import SuppressionImport
 from consent.suppression.services import suppression_add
+from requests_app.services import request_submit
 from tests.factories import UserFactory, record, staff_login
 
 pytestmark = pytest.mark.django_db
@@ -23,6 +24,7 @@ LISTS = [
     "/admin/notifications/outboundemail/",
     "/admin/accounts/dataaccess/",
     "/admin/accounts/profilechange/",
+    "/admin/requests_app/subjectrequest/",
 ]
 MAX_QUERIES = 14
 
@@ -40,6 +42,7 @@ def _rows(n: int, offset: int) -> None:
             template="t", language="en", subject=person.subject, from_address="a@b.c", message_id=f"<{i}@t>"
         )
         ProfileChange.objects.create(user=person, fields=["city"], source="portal")
+        request_submit(type="access", email=person.email, name="P", country="SE", channel="web_form")
 
 
 @pytest.fixture
