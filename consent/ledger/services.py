@@ -96,11 +96,8 @@ def _scoped_idempotency_key(key: str | None, actor: Actor) -> str | None:
 
 
 _LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended(%s::text, 0))"
-# Read after the lock, so with a snapshot that sees every event committed before it.
-_HEAD_SQL = """
-SELECT (SELECT hash FROM ledger_consentevent WHERE subject_id = %(subject)s ORDER BY id DESC LIMIT 1),
-       (SELECT erased_at IS NOT NULL FROM accounts_subject WHERE id = %(subject)s)
-"""
+# The lock, then the head and the erasure read after it (migration 0012): one round trip.
+_CHAIN_HEAD_SQL = "SELECT head, erased FROM ledger_chain_head(%s)"
 
 
 def subject_lock(subject_id) -> None:
@@ -113,10 +110,10 @@ def subject_lock(subject_id) -> None:
 
 
 def _chain_head(subject_id, *, erasing: bool) -> str:
-    """Lock the person's chain and return its head hash; refuse a person already erased."""
-    subject_lock(subject_id)
+    """Lock the person's chain (subject_lock's lock) and return its head hash; refuse a
+    person already erased."""
     with prepared_cursor() as cursor:
-        cursor.execute(_HEAD_SQL, {"subject": subject_id})
+        cursor.execute(_CHAIN_HEAD_SQL, [subject_id])
         head, erased = cursor.fetchone()
     if erased and not erasing:
         raise ValidationError({"subject": _("This person's data has been erased; no new consent can be recorded.")})

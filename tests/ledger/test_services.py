@@ -1,10 +1,11 @@
 import datetime
 import threading
+import time
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from consent.accounts.models import Subject
@@ -17,6 +18,7 @@ from consent.ledger.services import (
     consent_record,
     consent_state_rebuild,
     ledger_checkpoint_take,
+    subject_lock,
 )
 from consent.policies.models import PolicyDocument
 from consent.policies.services import policy_version_create, policy_version_publish
@@ -223,3 +225,41 @@ def test_evidence_is_erased_only_for_a_person_already_erased():
     assert (erasure.subject_id, erasure.evidence_rows, erasure.erased_by) == (person.pk, 1, role)
     # The event and its chain stay.
     assert ConsentEvent.objects.filter(pk=event.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_writer_that_waited_for_an_erasure_records_nothing():
+    """The head and the erasure are read after the person's lock is granted, so a consent
+    that arrives while the person is being erased is refused once the erasure commits."""
+    person = subject_for("erasing@example.com")
+    record(person, "primary_use", source="registration")
+    locked, outcome = threading.Event(), {}
+
+    def eraser() -> None:
+        try:
+            with transaction.atomic():
+                subject_lock(person.pk)
+                locked.set()
+                time.sleep(0.5)  # the writer below is waiting on the lock by now
+                Subject.objects.filter(pk=person.pk).update(erased_at=timezone.now())
+        finally:
+            connection.close()
+
+    def writer() -> None:
+        locked.wait(timeout=10)
+        try:
+            record(person, "marketing_own", "granted", channel="email")
+            outcome["error"] = None
+        except ValidationError as exc:
+            outcome["error"] = exc.message_dict
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=eraser), threading.Thread(target=writer)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert outcome["error"] == {"subject": ["This person's data has been erased; no new consent can be recorded."]}
+    assert not ConsentEvent.objects.filter(subject=person, purpose="marketing_own").exists()
