@@ -2,7 +2,10 @@
 
     python -m mutation.run               # fresh run of every module, then the scores
     python -m mutation.run identity      # only the modules named (keys of MODULES)
-    python -m mutation.run --report      # the scores of the last run, without running
+    python -m mutation.run --report      # the scores last recorded, without running
+
+Each run records its modules' results in var/mutation-results.json (a module's entries
+replaced, the others kept), so modules run one at a time add up to the whole table.
 
 A module's score is killed / (mutants - equivalent ones listed in mutation/equivalent.toml);
 a mutant that times out counts as killed (the tests noticed it). Exits non-zero when any
@@ -22,6 +25,7 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 MUTANTS = ROOT / "mutants"
+RESULTS_FILE = ROOT / "var" / "mutation-results.json"
 EQUIVALENT_FILE = ROOT / "mutation" / "equivalent.toml"
 THRESHOLD = 0.95
 
@@ -87,11 +91,23 @@ def _run(patterns: list[str]) -> None:
         _drop_databases()
 
 
-def _results() -> dict[str, int | None]:
-    results = {}
+def _in_module(name: str, module: str) -> bool:
+    return any(fnmatch.fnmatch(name, pattern) for pattern in MODULES[module])
+
+
+def _record(modules: list[str]) -> None:
+    """Replace the recorded results of `modules` with those of the run just made."""
+    fresh = {}
     for meta in MUTANTS.rglob("*.py.meta"):
-        results.update(json.loads(meta.read_text())["exit_code_by_key"])
-    return results
+        fresh.update(json.loads(meta.read_text())["exit_code_by_key"])
+    recorded = {n: code for n, code in _results().items() if not any(_in_module(n, m) for m in modules)}
+    recorded.update({n: code for n, code in fresh.items() if any(_in_module(n, m) for m in modules)})
+    RESULTS_FILE.parent.mkdir(exist_ok=True)
+    RESULTS_FILE.write_text(json.dumps(recorded, indent=0, sort_keys=True))
+
+
+def _results() -> dict[str, int | None]:
+    return json.loads(RESULTS_FILE.read_text()) if RESULTS_FILE.exists() else {}
 
 
 def _equivalents() -> dict[str, str]:
@@ -107,7 +123,7 @@ def report(modules: list[str]) -> bool:
     ok = True
     print(f"\nMutation score per module (killed / (mutants - equivalent)), goal {THRESHOLD:.0%}")
     for module in modules:
-        names = sorted(n for n in results if any(fnmatch.fnmatch(n, p) for p in MODULES[module]))
+        names = sorted(n for n in results if _in_module(n, module))
         checked = [n for n in names if results[n] is not None]
         if not checked:
             print(f"  {module}: not run")
@@ -143,6 +159,7 @@ def main() -> None:
         parser.error(f"unknown module(s) {', '.join(sorted(unknown))}; known: {', '.join(MODULES)}")
     if not args.report:
         _run([pattern for module in modules for pattern in MODULES[module]])
+        _record(modules)
     sys.exit(0 if report(modules) else 1)
 
 
