@@ -2,7 +2,10 @@
 
     python -m mutation.run               # fresh run of every module, then the scores
     python -m mutation.run identity      # only the modules named (keys of MODULES)
-    python -m mutation.run --report      # the scores of the last run, without running
+    python -m mutation.run --report      # the scores last recorded, without running
+
+Each run records its modules' results in var/mutation-results.json (a module's entries
+replaced, the others kept), so modules run one at a time add up to the whole table.
 
 A module's score is killed / (mutants - equivalent ones listed in mutation/equivalent.toml);
 a mutant that times out counts as killed (the tests noticed it). Exits non-zero when any
@@ -22,6 +25,7 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 MUTANTS = ROOT / "mutants"
+RESULTS_FILE = ROOT / "var" / "mutation-results.json"
 EQUIVALENT_FILE = ROOT / "mutation" / "equivalent.toml"
 THRESHOLD = 0.95
 
@@ -47,6 +51,29 @@ MODULES = {
     "decisions/rules": ["consent.decisions.rules.*"],
     "suppression/services": ["consent.suppression.services.*"],
 }
+
+# Module -> the tests that run against its mutants, when narrower than [tool.mutmut]'s
+# pytest_add_cli_args_test_selection: mutmut runs the whole selection twice before the
+# first mutant (timings, then a clean run), minutes each on a shared machine.
+TESTS = {
+    "ledger/chain": ["tests/ledger", "tests/security/test_ledger_tampering.py"],
+    "decisions/rules": ["tests/decisions"],
+    "suppression/services": ["tests/suppression", "tests/decisions/test_unsubscribe.py"],
+}
+
+# mutmut run with only the modules' files mutated and, when every module names its tests,
+# only those tests selected (mutmut reads both from pyproject.toml; its config is patched).
+_MUTMUT_RUN = """
+import sys
+from mutmut import configuration
+from mutmut.__main__ import cli
+files, tests, *args = sys.argv[1:]
+cfg = configuration.config()
+cfg.only_mutate = files.split(",")
+if tests:
+    cfg.pytest_add_cli_args_test_selection = tests.split(",")
+cli(["run", *args])
+"""
 
 KILLED = {1, 3, 36, 24, -24, 152, 255}  # failed, pytest internal error, timeouts
 STATUS = {0: "survived", 5: "no tests", 33: "no tests", None: "not checked"}
@@ -76,22 +103,38 @@ def _drop_databases() -> None:
             cursor.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-def _run(patterns: list[str]) -> None:
+def _run(modules: list[str]) -> None:
     shutil.rmtree(MUTANTS, ignore_errors=True)
     _drop_databases()
-    mutmut = Path(sys.executable).parent / "mutmut"
+    files = ",".join(f"consent/{module}.py" for module in modules)
+    tests = ",".join(t for m in modules for t in TESTS[m]) if all(m in TESTS for m in modules) else ""
+    patterns = [pattern for module in modules for pattern in MODULES[module]]
     # mutmut's exit code says nothing about the score; the report below does.
     try:
-        subprocess.run([str(mutmut), "run", "--max-children", "2", *patterns], cwd=ROOT, check=False)  # noqa: S603
+        subprocess.run(  # noqa: S603
+            [sys.executable, "-c", _MUTMUT_RUN, files, tests, "--max-children", "2", *patterns], cwd=ROOT, check=False
+        )
     finally:
         _drop_databases()
 
 
-def _results() -> dict[str, int | None]:
-    results = {}
+def _in_module(name: str, module: str) -> bool:
+    return any(fnmatch.fnmatch(name, pattern) for pattern in MODULES[module])
+
+
+def _record(modules: list[str]) -> None:
+    """Replace the recorded results of `modules` with those of the run just made."""
+    fresh = {}
     for meta in MUTANTS.rglob("*.py.meta"):
-        results.update(json.loads(meta.read_text())["exit_code_by_key"])
-    return results
+        fresh.update(json.loads(meta.read_text())["exit_code_by_key"])
+    recorded = {n: code for n, code in _results().items() if not any(_in_module(n, m) for m in modules)}
+    recorded.update({n: code for n, code in fresh.items() if any(_in_module(n, m) for m in modules)})
+    RESULTS_FILE.parent.mkdir(exist_ok=True)
+    RESULTS_FILE.write_text(json.dumps(recorded, indent=0, sort_keys=True))
+
+
+def _results() -> dict[str, int | None]:
+    return json.loads(RESULTS_FILE.read_text()) if RESULTS_FILE.exists() else {}
 
 
 def _equivalents() -> dict[str, str]:
@@ -107,7 +150,7 @@ def report(modules: list[str]) -> bool:
     ok = True
     print(f"\nMutation score per module (killed / (mutants - equivalent)), goal {THRESHOLD:.0%}")
     for module in modules:
-        names = sorted(n for n in results if any(fnmatch.fnmatch(n, p) for p in MODULES[module]))
+        names = sorted(n for n in results if _in_module(n, module))
         checked = [n for n in names if results[n] is not None]
         if not checked:
             print(f"  {module}: not run")
@@ -142,7 +185,8 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown module(s) {', '.join(sorted(unknown))}; known: {', '.join(MODULES)}")
     if not args.report:
-        _run([pattern for module in modules for pattern in MODULES[module]])
+        _run(modules)
+        _record(modules)
     sys.exit(0 if report(modules) else 1)
 
 

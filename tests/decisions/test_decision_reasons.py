@@ -209,3 +209,17 @@ def test_an_erased_person_is_erased_from_the_moment_of_erasure():
     assert at_erasure.overall.reason == Reason.ERASED
     assert _overall(maria, "marketing_own").overall.reason == Reason.ERASED
     assert timezone.now() > maria.erased_at
+
+
+@pytest.mark.django_db
+def test_a_person_known_without_an_address_has_a_state_that_no_list_suppresses():
+    from consent.accounts.services import subject_get_or_create
+
+    person = subject_get_or_create(external_id="crm-7")
+    record(person, "primary_use", source="registration")
+    record(person, "marketing_own", "withdrawn", channel="email")
+    SuppressionEntry.objects.create(identifier_digest=email_digest("someone@example.se"), reason="complaint")
+    marketing = _overall(person, "marketing_own")
+    assert (marketing.overall.allowed, marketing.overall.reason) == (True, Reason.OPT_OUT_DEFAULT)
+    by_channel = {choice.channel: choice.reason for choice in marketing.channels}
+    assert (by_channel["email"], by_channel["phone"]) == (Reason.WITHDRAWN, Reason.OPT_OUT_DEFAULT)

@@ -105,6 +105,8 @@ def test_a_deleted_event_is_named_by_what_is_missing_not_by_its_successor(chain)
         for p in problems
     )
     assert not any(f"event #{events[3].pk}" in p and "altered" in p for p in problems)
+    with pytest.raises(CommandError, match=rf"NOT intact: {len(problems)} problem\(s\)"):
+        call_command("verify_ledger")
 
 
 def test_a_deleted_first_event_is_named(chain):
@@ -184,3 +186,18 @@ def test_a_current_choices_copy_that_disagrees_with_the_state_is_named(chain):
     assert ledger_verify(subject=alice).drift is None
     consent_state_rebuild()
     assert ledger_verify().drift is None
+
+
+def test_past_fifty_problems_the_first_fifty_are_listed_and_the_rest_counted():
+    people = [subject_for(f"p{n}@example.com") for n in range(27)]
+    for person in people:
+        record(person, "primary_use", source="registration")
+        record(person, "marketing_own", "withdrawn", channel="email")
+    ledger_checkpoint_take()
+    tamper(("UPDATE ledger_consentevent SET source = 'import'", []))
+    result = ledger_verify()
+    assert (result.problems_total, len(result.problems)) == (54, 50)
+    assert all("was altered: its content does not match its hash" in p for p in result.problems)
+    with pytest.raises(CommandError, match="NOT intact: 54 problem") as raised:
+        call_command("verify_ledger")
+    assert "… and 4 more" in str(raised.value)

@@ -174,3 +174,45 @@ def test_a_choice_already_withdrawn_is_not_withdrawn_again():
     result = suppression_add(identifiers=["maria@example.se"], reason="import", source="t", actor=Actor.system())
     assert result.withdrawals == 2  # marketing_third_party and research as a whole; marketing_own stood
     assert ledger_verified(subject=maria).intact
+
+
+def test_a_bad_identifier_and_an_unknown_reason_are_refused_in_words():
+    with pytest.raises(ValidationError) as refused:
+        suppression_add(identifiers=["room 101"], reason="import", source="t", actor=Actor.system())
+    assert refused.value.message_dict == {
+        "identifiers": [
+            "Item 0 ('room 101'): Expected an email address, a phone number in international format or a SHA-256 hash."
+        ]
+    }
+    with pytest.raises(ValidationError) as refused:
+        suppression_add(identifiers=["a@example.com"], reason="spam", source="t", actor=Actor.system())
+    assert refused.value.message_dict["reason"][0].startswith("Must be one of: unsubscribe_link, ")
+
+
+def test_a_long_source_and_actor_are_cut_to_what_the_entry_keeps():
+    suppression_add(identifiers=["a@example.com"], reason="import", source="s" * 250, actor=Actor.system("n" * 120))
+    entry = SuppressionEntry.objects.get()
+    assert (entry.source, entry.created_by) == ("s" * 200, ("system:" + "n" * 120)[:100])
+
+
+@pytest.mark.parametrize(("known", "steps"), [(8, [0, 3 / 8, 6 / 8, 1.0]), (0, [1])])
+def test_the_merge_reports_its_progress_batch_by_batch(monkeypatch, known, steps):
+    from django.db import connection
+
+    import consent.suppression.services as services
+
+    monkeypatch.setattr(services, "BULK_LOCK_LIMIT", 3)
+    addresses = [f"k{n}@example.com" for n in range(known)]
+    for address in addresses:
+        subject_for(address)
+    reported = []
+    with connection.cursor() as cursor:
+        services.staging_create(cursor)
+        for address in [*addresses, "stranger@example.com"]:
+            cursor.execute("INSERT INTO suppression_staging (digest) VALUES (%s)", [email_digest(address)])
+    result = services.staging_merge(
+        purpose="marketing_own", channel=None, reason="import", source="t", actor=Actor.system(),
+        ledger_source=ConsentEvent.Source.IMPORT, progress=reported.append,
+    )  # fmt: skip
+    assert reported == steps
+    assert (result.valid, result.added, result.withdrawals) == (known + 1, known + 1, known)
