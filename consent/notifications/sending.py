@@ -19,12 +19,14 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from consent.accounts.models import Subject
 from consent.notifications.models import OutboundEmail
+from consent.notifications.wire import WireMessage, smtp_send, wire_message
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +100,7 @@ def mail_connection_close() -> None:
 
 
 def email_message(email: OutboundEmail, connection=None) -> EmailMultiAlternatives:
+    """The row as Django's message, for a backend that is not SMTP (console, file, locmem)."""
     message = EmailMultiAlternatives(
         subject=email.subject_line,
         body=email.body_text,
@@ -111,13 +114,32 @@ def email_message(email: OutboundEmail, connection=None) -> EmailMultiAlternativ
     return message
 
 
+def email_wire_message(email: OutboundEmail) -> WireMessage:
+    return wire_message(
+        to=email.to_address,
+        from_address=email.from_address,
+        subject_line=email.subject_line,
+        body_text=email.body_text,
+        body_html=email.body_html,
+        message_id=email.message_id,
+        headers=email.headers or {},
+    )
+
+
+def _send_over(backend, email: OutboundEmail) -> None:
+    if isinstance(backend, SmtpBackend):
+        smtp_send(backend.connection, email_wire_message(email))
+    else:
+        backend.send_messages([email_message(email)])
+
+
 def _send_one(email: OutboundEmail) -> None:
     """Send over the process's connection; one reconnect if the server dropped it meanwhile."""
     try:
-        mail_connection().send_messages([email_message(email)])
+        _send_over(mail_connection(), email)
     except smtplib.SMTPServerDisconnected:
         mail_connection_close()
-        mail_connection().send_messages([email_message(email)])
+        _send_over(mail_connection(), email)
 
 
 def _is_permanent(exc: Exception) -> bool:

@@ -3,6 +3,7 @@ one SMTP connection for many messages, content forgotten after the retention per
 
 import datetime
 import threading
+from email import message_from_bytes, policy
 
 import pytest
 import time_machine
@@ -197,3 +198,28 @@ def test_erasure_blanks_every_email_to_the_person_and_cancels_queued_ones():
     assert (sent.status, sent.to_address) == ("sent", "")
     assert (queued.status, queued.body_text) == ("failed", "")
     assert other.to_address == "bo@example.com"
+
+
+def test_a_message_arrives_as_djangos_own_message_would(sink):
+    """The worker builds messages itself (Django's build cost half of its time): they must
+    read exactly as Django's would. A Swedish subject line, an internationalised domain, a
+    line that is only a dot, an extra header in non-ASCII text."""
+    email = queue(to="anna@exämple.se", headers={"X-Campaign": "Höst"})
+    text = "Hej Anna,\n.\nEn rad som börjar med en punkt:\n.. två\n"
+    OutboundEmail.objects.filter(pk=email.pk).update(subject_line="Ändrad policy: läs den", body_text=text)
+    email.refresh_from_db()
+
+    assert sending.email_send(email_id=email.pk) == sending.SENT
+
+    [received] = sink.wait_for(1)
+    django_built = message_from_bytes(sending.email_message(email).message().as_bytes(), policy=policy.default)
+    for header in ("Subject", "From", "To", "Message-ID", "X-Campaign", "MIME-Version"):
+        assert received[header] == django_built[header], header
+    assert received["Subject"] == "Ändrad policy: läs den"
+    assert received["To"] == "anna@xn--exmple-cua.se"
+    assert received["Date"]
+    assert received.get_body(("plain",)).get_content().replace("\r\n", "\n") == text
+    assert received.get_body(("html",)).get_content().replace("\r\n", "\n") == email.body_html
+    assert [part.get_content_type() for part in received.walk()] == [
+        part.get_content_type() for part in django_built.walk()
+    ]
