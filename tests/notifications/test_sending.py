@@ -200,12 +200,18 @@ def test_erasure_blanks_every_email_to_the_person_and_cancels_queued_ones():
     assert other.to_address == "bo@example.com"
 
 
-def test_a_message_arrives_as_djangos_own_message_would(sink):
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hej Anna,\n.\nEn rad som börjar med en punkt:\n.. två\n",
+        "A line longer than SMTP allows, sent quoted-printable: " + "å" * 1000 + "\n",
+    ],
+)
+def test_a_message_arrives_as_djangos_own_message_would(sink, text):
     """The worker builds messages itself (Django's build cost half of its time): they must
     read exactly as Django's would. A Swedish subject line, an internationalised domain, a
-    line that is only a dot, an extra header in non-ASCII text."""
+    line that is only a dot, a line too long for SMTP, an extra header in non-ASCII text."""
     email = queue(to="anna@exämple.se", headers={"X-Campaign": "Höst"})
-    text = "Hej Anna,\n.\nEn rad som börjar med en punkt:\n.. två\n"
     OutboundEmail.objects.filter(pk=email.pk).update(subject_line="Ändrad policy: läs den", body_text=text)
     email.refresh_from_db()
 
