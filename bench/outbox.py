@@ -138,12 +138,11 @@ def _delivery(sink, url: str, processes: int, messages: int, result: OutboxResul
 def _send_all(port: int, messages: list) -> None:
     import smtplib
 
-    from consent.notifications.wire import smtp_send
+    from consent.notifications.wire import smtp_send_many
 
     with smtplib.SMTP("127.0.0.1", port) as smtp:
         smtp.ehlo()
-        for message in messages:
-            smtp_send(smtp, message)
+        smtp_send_many(smtp, messages)
 
 
 def _ceiling(sink, ids: list[int]) -> float:

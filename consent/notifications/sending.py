@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from consent.accounts.models import Subject
 from consent.notifications.models import OutboundEmail
-from consent.notifications.wire import WireMessage, smtp_send, wire_message
+from consent.notifications.wire import WireMessage, smtp_send_many, wire_message
 
 logger = logging.getLogger(__name__)
 
@@ -126,20 +126,47 @@ def email_wire_message(email: OutboundEmail) -> WireMessage:
     )
 
 
-def _send_over(backend, email: OutboundEmail) -> None:
-    if isinstance(backend, SmtpBackend):
-        smtp_send(backend.connection, email_wire_message(email))
-    else:
-        backend.send_messages([email_message(email)])
+def _send_with(backend, emails: list[OutboundEmail]) -> list[Exception | None]:
+    if not isinstance(backend, SmtpBackend):
+        outcomes = []
+        for email in emails:
+            try:
+                backend.send_messages([email_message(email)])
+                outcomes.append(None)
+            except Exception as exc:  # noqa: BLE001 - any failure is an attempt
+                outcomes.append(exc)
+        return outcomes
+    messages, outcomes = {}, [None] * len(emails)
+    for index, email in enumerate(emails):
+        try:
+            messages[index] = email_wire_message(email)
+        except ValueError as exc:  # an address Django cannot write
+            outcomes[index] = exc
+    for index, outcome in zip(messages, smtp_send_many(backend.connection, list(messages.values())), strict=True):
+        outcomes[index] = outcome
+    return outcomes
 
 
-def _send_one(email: OutboundEmail) -> None:
-    """Send over the process's connection; one reconnect if the server dropped it meanwhile."""
+def _send_all(emails: list[OutboundEmail]) -> list[Exception | None]:
+    """Send over the process's connection, in order; the emails the connection was lost
+    under are sent once more over a new one (a server that hung up on a kept connection)."""
     try:
-        _send_over(mail_connection(), email)
-    except smtplib.SMTPServerDisconnected:
+        outcomes = _send_with(mail_connection(), emails)
+    except Exception as exc:  # noqa: BLE001 - no connection: an attempt for each, counted and retried
         mail_connection_close()
-        _send_over(mail_connection(), email)
+        return [exc] * len(emails)
+    lost = [index for index, outcome in enumerate(outcomes) if isinstance(outcome, smtplib.SMTPServerDisconnected)]
+    if lost:
+        mail_connection_close()
+        try:
+            again = _send_with(mail_connection(), [emails[index] for index in lost])
+        except Exception as exc:  # noqa: BLE001
+            again = [exc] * len(lost)
+        for index, outcome in zip(lost, again, strict=True):
+            outcomes[index] = outcome
+    if any(outcome is not None for outcome in outcomes):
+        mail_connection_close()
+    return outcomes
 
 
 def _is_permanent(exc: Exception) -> bool:
@@ -190,12 +217,9 @@ def _record_failure(email: OutboundEmail, exc: Exception, now: datetime) -> Send
 def _deliver(emails: list[OutboundEmail]) -> list[SendResult]:
     """Send claimed rows in order and record each outcome (inside the claiming transaction)."""
     results, sent_ids = [], []
-    for email in emails:
-        try:
-            _send_one(email)
-        except Exception as exc:  # noqa: BLE001 - any failure is an attempt: counted, retried, then failed
-            mail_connection_close()
-            results.append(_record_failure(email, exc, timezone.now()))
+    for email, error in zip(emails, _send_all(emails), strict=True):
+        if error is not None:
+            results.append(_record_failure(email, error, timezone.now()))
             continue
         sent_ids.append(email.pk)
         results.append(SENT)

@@ -7,9 +7,11 @@ of a UTF-8 text and HTML body, so it is written out directly as Django would wri
 a body Django would encode otherwise (a line over 998 characters: quoted-printable) is
 left to Django.
 
-Sending: where the server offers PIPELINING (RFC 2920), MAIL, RCPT and DATA go in one
-write, so a message costs two round trips instead of smtplib's four. Errors are raised as
-smtplib.sendmail raises them, so retries and permanent failures are judged alike."""
+Sending: where the server offers PIPELINING (RFC 2920), a message's content and the next
+one's MAIL, RCPT and DATA go in one write, so a message costs one round trip instead of
+smtplib's four (on a busy machine each round trip waits for the other process to be
+scheduled). Each message's error is the one smtplib.sendmail raises, so retries and
+permanent failures are judged alike."""
 
 import re
 import secrets
@@ -108,30 +110,82 @@ def _refused(smtp: smtplib.SMTP, code: int) -> None:
         pass
 
 
-def smtp_send(smtp: smtplib.SMTP, message: WireMessage) -> None:
-    """Send one message over an open session (EHLO done); raises as smtplib.sendmail."""
-    if not smtp.has_extn("pipelining"):
-        smtp.sendmail(message.sender, [message.recipient], message.content)
-        return
-    smtp.send(
+def _envelope(message: WireMessage) -> bytes:
+    return (
         f"MAIL FROM:{smtplib.quoteaddr(message.sender)}\r\n"
         f"RCPT TO:{smtplib.quoteaddr(message.recipient)}\r\nDATA\r\n".encode("ascii")
     )
+
+
+def _envelope_outcome(smtp: smtplib.SMTP, message: WireMessage) -> Exception | None:
+    """The replies to MAIL, RCPT and DATA: None once the server waits for the content."""
     mail, rcpt, data = smtp.getreply(), smtp.getreply(), smtp.getreply()
     if mail[0] != 250:
         _refused(smtp, mail[0])
-        raise smtplib.SMTPSenderRefused(mail[0], mail[1], message.sender)
+        return smtplib.SMTPSenderRefused(mail[0], mail[1], message.sender)
     if rcpt[0] not in (250, 251):
         _refused(smtp, rcpt[0])
-        raise smtplib.SMTPRecipientsRefused({message.recipient: rcpt})
+        return smtplib.SMTPRecipientsRefused({message.recipient: rcpt})
     if data[0] != 354:
         _refused(smtp, data[0])
-        raise smtplib.SMTPDataError(*data)
+        return smtplib.SMTPDataError(*data)
+    return None
+
+
+def _data_block(message: WireMessage) -> bytes:
     content = _LEADING_DOT.sub(b"..", message.content)
     if not content.endswith(b"\r\n"):
         content += b"\r\n"
-    smtp.send(content + b".\r\n")
+    return content + b".\r\n"
+
+
+def _content_outcome(smtp: smtplib.SMTP) -> Exception | None:
+    # No RSET after a refusal: the end of the content ends the transaction either way, and
+    # the next message's MAIL is already on its way.
     code, reply = smtp.getreply()
-    if code != 250:
-        _refused(smtp, code)
-        raise smtplib.SMTPDataError(code, reply)
+    if code == 250:
+        return None
+    if code == 421:
+        smtp.close()
+    return smtplib.SMTPDataError(code, reply)
+
+
+def smtp_send_many(smtp: smtplib.SMTP, messages: list[WireMessage]) -> list[Exception | None]:
+    """Send `messages` in order over an open session. Returns for each None
+    (accepted) or the error smtplib.sendmail would have raised for it. Where the connection
+    is lost, that message and every one after it get the SMTPServerDisconnected (or OSError):
+    the one whose content was on its way may have been accepted.
+
+    With PIPELINING, one message's content, the next one's MAIL, RCPT and DATA go in one
+    write (RFC 2920 lets content open a group): one round trip per message."""
+    outcomes: list[Exception | None] = [None] * len(messages)
+    settled = 0  # outcomes[:settled] are known
+    try:
+        smtp.ehlo_or_helo_if_needed()  # Django's backend opens without EHLO: sendmail would say it
+        if not smtp.has_extn("pipelining"):
+            for index, message in enumerate(messages):
+                try:
+                    smtp.sendmail(message.sender, [message.recipient], message.content)
+                except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused) as exc:
+                    outcomes[index] = exc
+                settled = index + 1
+            return outcomes
+        waiting = b""  # the content of the last message the server accepted the envelope of
+        for index, message in enumerate(messages):
+            smtp.send(waiting + _envelope(message))
+            if waiting:
+                outcomes[index - 1] = _content_outcome(smtp)
+            settled = index
+            outcomes[index] = _envelope_outcome(smtp, message)
+            if outcomes[index] is None:
+                waiting = _data_block(message)
+            else:
+                waiting, settled = b"", index + 1
+        if waiting:
+            smtp.send(waiting)
+            outcomes[-1] = _content_outcome(smtp)
+        settled = len(messages)
+    except OSError as exc:  # smtplib's errors are OSErrors too
+        for index in range(settled, len(messages)):
+            outcomes[index] = exc
+    return outcomes
