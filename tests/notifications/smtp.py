@@ -36,6 +36,7 @@ class _Mailbox:
         self.received_at: list[float] = []
         self.sessions = 0
         self.refuse: str | None = None  # an SMTP reply to every RCPT, e.g. "451 4.3.0 Try later"
+        self.refuse_to: dict[str, str] = {}  # an SMTP reply to the RCPT of one address
 
     def deliver(self, content: bytes) -> None:
         if self.parse:
@@ -111,7 +112,8 @@ class _Session(asyncio.Protocol):
         if verb == b"RCPT":
             if self.sender is None:
                 return b"503 Error: need MAIL command\r\n"
-            refuse = self.mailbox.refuse
+            address = line.partition(b":")[2].strip().strip(b"<>").decode(errors="replace")
+            refuse = self.mailbox.refuse or self.mailbox.refuse_to.get(address)
             if refuse:
                 return refuse.encode() + b"\r\n"
             self.recipients += 1
@@ -130,7 +132,8 @@ class _Session(asyncio.Protocol):
 
 
 class SmtpSink:
-    """with SmtpSink() as sink: … sink.port, sink.messages, sink.wait_for(n), sink.refuse = "550 …" """
+    """with SmtpSink() as sink: … sink.port, sink.messages, sink.wait_for(n), sink.refuse = "550 …",
+    sink.refuse_to["bo@example.com"] = "550 …" """
 
     def __init__(self, *, parse: bool = True):
         self.mailbox = _Mailbox(parse=parse)
@@ -194,6 +197,10 @@ class SmtpSink:
     @property
     def sessions(self) -> int:
         return self.mailbox.sessions
+
+    @property
+    def refuse_to(self) -> dict[str, str]:
+        return self.mailbox.refuse_to
 
     @property
     def refuse(self) -> str | None:

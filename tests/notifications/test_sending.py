@@ -97,6 +97,25 @@ def test_a_permanent_refusal_fails_at_once(sink):
     assert (email.status, email.attempts) == ("failed", 1)
 
 
+def test_a_refusal_in_the_middle_of_a_batch_fails_that_email_alone(sink):
+    """A batch goes out pipelined, each message's content with the next one's envelope:
+    the server's refusal of one recipient must not cost the messages around it."""
+    emails = [queue(to=f"{name}@example.com") for name in ("anna", "bo", "cilla", "dan")]
+    sink.refuse_to["bo@example.com"] = "550 5.1.1 No such user here"
+    sink.refuse_to["dan@example.com"] = "451 4.3.0 Mailbox busy, try later"
+
+    assert sending.emails_send_due(grace_seconds=0) == {"sent": 2, "retry": 1, "failed": 1}
+
+    assert sorted(message["To"] for message in sink.wait_for(2)) == ["anna@example.com", "cilla@example.com"]
+    statuses = dict(OutboundEmail.objects.filter(pk__in=[e.pk for e in emails]).values_list("to_address", "status"))
+    assert statuses == {
+        "anna@example.com": "sent",
+        "bo@example.com": "failed",
+        "cilla@example.com": "sent",
+        "dan@example.com": "queued",
+    }
+
+
 def test_an_unreachable_server_is_a_temporary_failure(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
