@@ -18,6 +18,7 @@ import secrets
 import smtplib
 from dataclasses import dataclass
 from email.utils import formatdate
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -27,6 +28,7 @@ from django.core.mail.message import forbid_multi_line_headers, sanitize_address
 LINE_LENGTH_LIMIT = 998
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 _LINE_END = re.compile(r"\r\n|\r|\n")
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*")
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,22 @@ def _header(name: str, value: str) -> str:
     name, value = forbid_multi_line_headers(name, value, settings.DEFAULT_CHARSET)
     # A non-ASCII (or long) value comes back encoded, and folded with bare LFs.
     return f"{name}: {value}\r\n".replace("\n ", "\r\n ")
+
+
+@lru_cache(maxsize=64)
+def _sender_headers(subject_line: str, from_address: str) -> str:
+    # The same for every email of an announcement, and costly to encode (email.header).
+    return _header("Subject", subject_line) + _header("From", from_address)
+
+
+@lru_cache(maxsize=64)
+def _sender(from_address: str) -> str:
+    return sanitize_address(from_address, settings.DEFAULT_CHARSET)
+
+
+def _recipient(to: str) -> str:
+    # A plain ASCII address is its own sanitized form; Django's parser costs more than the rest.
+    return to if _PLAIN_ADDRESS.fullmatch(to) else sanitize_address(to, settings.DEFAULT_CHARSET)
 
 
 def _text_part(text: str, subtype: str) -> str | None:
@@ -66,8 +84,7 @@ def _content(subject_line: str, from_address: str, body_text: str, body_html: st
         boundary = f"==============={secrets.randbits(63)}=="
     return (
         f'Content-Type: multipart/alternative; boundary="{boundary}"\r\nMIME-Version: 1.0\r\n'
-        + _header("Subject", subject_line)
-        + _header("From", from_address)
+        + _sender_headers(subject_line, from_address)
         + f"\r\n--{boundary}\r\n{text}\r\n--{boundary}\r\n{html}\r\n--{boundary}--\r\n"
     ).encode()
 
@@ -93,8 +110,8 @@ def wire_message(
     own = {"To": to, "Date": formatdate(localtime=settings.EMAIL_USE_LOCALTIME), **headers, "Message-ID": message_id}
     head = "".join(_header(name, value) for name, value in own.items()).encode("ascii")
     return WireMessage(
-        sender=sanitize_address(from_address, settings.DEFAULT_CHARSET),
-        recipient=sanitize_address(to, settings.DEFAULT_CHARSET),
+        sender=_sender(from_address),
+        recipient=_recipient(to),
         content=head + _content(subject_line, from_address, body_text, body_html),
     )
 
