@@ -47,6 +47,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--only-banner", action="store_true", help="only the cookie banner's HTTP figures")
     parser.add_argument("--only-admin", action="store_true", help="only the back office's page times")
     parser.add_argument(
+        "--only-outbox", action="store_true", help="only the outbox's and the policy notice run's figures"
+    )
+    parser.add_argument(
         "--outbox-messages", type=int, default=2000, help="emails per outbox delivery run (default 2,000; 0 skips)"
     )
     parser.add_argument(
@@ -139,6 +142,16 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.only_admin:
         return run_admin(args)
+    if args.only_outbox:
+        from bench.report import print_figures
+
+        outbox_result, notice_result = run_outbox(args, outbox, notices)
+        print_figures(
+            (outbox.figures(outbox_result) if outbox_result else [])
+            + (notices.figures(notice_result) if notice_result else [])
+        )
+        print(f"- machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} after the measurements")
+        return 0
 
     print(
         f"\nWrite test: {args.record_events:,} events through consent_record from {WRITE_PROCESSES} processes…",
@@ -171,26 +184,7 @@ def run(args: argparse.Namespace) -> int:
         except Exception as exc:  # noqa: BLE001 - report the other figures all the same
             banner_result = banner.BannerResult(skipped=f"failed: {type(exc).__name__}: {exc}")
 
-    outbox_result = None
-    if args.outbox_messages > 0:
-        print(
-            f"Outbox: {args.outbox_messages:,} emails to a local SMTP server with 1 and 2 worker processes, "
-            f"{args.registrations} registrations to their confirmation…",
-            flush=True,
-        )
-        try:
-            outbox_result = outbox.run(messages=args.outbox_messages, registrations=args.registrations)
-        except Exception as exc:  # noqa: BLE001 - report the other figures all the same
-            outbox_result = outbox.OutboxResult(skipped=f"failed: {type(exc).__name__}: {exc}")
-
-    notice_result = None
-    if args.notice_users > 0:
-        print(f"Policy notice run: {args.notice_users:,} users, 2 worker processes…", flush=True)
-        try:
-            notice_result = notices.run(users=args.notice_users)
-        except Exception as exc:  # noqa: BLE001 - report the other figures all the same
-            notice_result = notices.NoticeResult(skipped=f"failed: {type(exc).__name__}: {exc}")
-
+    outbox_result, notice_result = run_outbox(args, outbox, notices)
     report(written, inserted, batch, http, outbox_result, banner_result, notice_result)
     run_suppression(args, suppression)
     run_admin(args)
@@ -202,6 +196,28 @@ def run(args: argparse.Namespace) -> int:
     if explain:
         print("\nEXPLAIN (ANALYZE, BUFFERS) of the decisions query, 10,000 identifiers:\n" + explain)
     return 0
+
+
+def run_outbox(args: argparse.Namespace, outbox, notices) -> tuple:
+    outbox_result = None
+    if args.outbox_messages > 0:
+        print(
+            f"Outbox: {args.outbox_messages:,} emails to a local SMTP server with 1 and 2 worker processes, "
+            f"{args.registrations} registrations to their confirmation…",
+            flush=True,
+        )
+        try:
+            outbox_result = outbox.run(messages=args.outbox_messages, registrations=args.registrations)
+        except Exception as exc:  # noqa: BLE001 - report the other figures all the same
+            outbox_result = outbox.OutboxResult(skipped=f"failed: {type(exc).__name__}: {exc}")
+    notice_result = None
+    if args.notice_users > 0:
+        print(f"Policy notice run: {args.notice_users:,} users, 2 worker processes…", flush=True)
+        try:
+            notice_result = notices.run(users=args.notice_users)
+        except Exception as exc:  # noqa: BLE001 - report the other figures all the same
+            notice_result = notices.NoticeResult(skipped=f"failed: {type(exc).__name__}: {exc}")
+    return outbox_result, notice_result
 
 
 def run_suppression(args: argparse.Namespace, suppression) -> int:

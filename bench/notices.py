@@ -5,8 +5,8 @@
   Users per second from the commit to the last batch done.
 - Sent: the same run, from the commit to the last email received by a local SMTP server
   (the workers send what the batches queued as they go).
-- Ceiling: Django's SMTP backend sending the same messages over one connection from this
-  process (bench/outbox.py's ceiling): what the SMTP path allows at all.
+- Ceiling: the same messages, built beforehand, over one bare SMTP connection from this
+  process (bench/outbox.py's ceiling): what the SMTP server and the wire allow at all.
 
 Needs Redis, as bench/outbox.py. The users, their emails and the version's document are
 the bench's own and are removed afterwards (the published version and its run stay: a
@@ -26,7 +26,7 @@ class NoticeResult:
     users: int = 0
     queued_rate: float | None = None  # users/s, commit -> every batch done
     sent_rate: float | None = None  # users/s, commit -> last email received
-    ceiling: float | None = None  # emails/s, Django's backend, one connection
+    ceiling: float | None = None  # emails/s, pre-built messages over one smtplib connection
     skipped: str = ""
     notes: list[str] = field(default_factory=list)
 
@@ -98,7 +98,7 @@ def run(*, users: int = 5000, processes: int = 2) -> NoticeResult:
                     while time.monotonic() < deadline:
                         if queued_at is None and NoticeRun.objects.filter(pk=run.pk, status="queued").exists():
                             queued_at = time.monotonic()
-                        if queued_at is not None and len(sink.received()) >= total:
+                        if queued_at is not None and sink.count() >= total:
                             break
                         time.sleep(0.05)
                     received = sink.received()

@@ -19,12 +19,14 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from consent.accounts.models import Subject
 from consent.notifications.models import OutboundEmail
+from consent.notifications.wire import WireMessage, smtp_send_many, wire_message
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +100,7 @@ def mail_connection_close() -> None:
 
 
 def email_message(email: OutboundEmail, connection=None) -> EmailMultiAlternatives:
+    """The row as Django's message, for a backend that is not SMTP (console, file, locmem)."""
     message = EmailMultiAlternatives(
         subject=email.subject_line,
         body=email.body_text,
@@ -111,13 +114,59 @@ def email_message(email: OutboundEmail, connection=None) -> EmailMultiAlternativ
     return message
 
 
-def _send_one(email: OutboundEmail) -> None:
-    """Send over the process's connection; one reconnect if the server dropped it meanwhile."""
+def email_wire_message(email: OutboundEmail) -> WireMessage:
+    return wire_message(
+        to=email.to_address,
+        from_address=email.from_address,
+        subject_line=email.subject_line,
+        body_text=email.body_text,
+        body_html=email.body_html,
+        message_id=email.message_id,
+        headers=email.headers or {},
+    )
+
+
+def _send_with(backend, emails: list[OutboundEmail]) -> list[Exception | None]:
+    if not isinstance(backend, SmtpBackend):
+        outcomes = []
+        for email in emails:
+            try:
+                backend.send_messages([email_message(email)])
+                outcomes.append(None)
+            except Exception as exc:  # noqa: BLE001 - any failure is an attempt
+                outcomes.append(exc)
+        return outcomes
+    messages, outcomes = {}, [None] * len(emails)
+    for index, email in enumerate(emails):
+        try:
+            messages[index] = email_wire_message(email)
+        except ValueError as exc:  # an address Django cannot write
+            outcomes[index] = exc
+    for index, outcome in zip(messages, smtp_send_many(backend.connection, list(messages.values())), strict=True):
+        outcomes[index] = outcome
+    return outcomes
+
+
+def _send_all(emails: list[OutboundEmail]) -> list[Exception | None]:
+    """Send over the process's connection, in order; the emails the connection was lost
+    under are sent once more over a new one (a server that hung up on a kept connection)."""
     try:
-        mail_connection().send_messages([email_message(email)])
-    except smtplib.SMTPServerDisconnected:
+        outcomes = _send_with(mail_connection(), emails)
+    except Exception as exc:  # noqa: BLE001 - no connection: an attempt for each, counted and retried
         mail_connection_close()
-        mail_connection().send_messages([email_message(email)])
+        return [exc] * len(emails)
+    lost = [index for index, outcome in enumerate(outcomes) if isinstance(outcome, smtplib.SMTPServerDisconnected)]
+    if lost:
+        mail_connection_close()
+        try:
+            again = _send_with(mail_connection(), [emails[index] for index in lost])
+        except Exception as exc:  # noqa: BLE001
+            again = [exc] * len(lost)
+        for index, outcome in zip(lost, again, strict=True):
+            outcomes[index] = outcome
+    if any(outcome is not None for outcome in outcomes):
+        mail_connection_close()
+    return outcomes
 
 
 def _is_permanent(exc: Exception) -> bool:
@@ -168,12 +217,9 @@ def _record_failure(email: OutboundEmail, exc: Exception, now: datetime) -> Send
 def _deliver(emails: list[OutboundEmail]) -> list[SendResult]:
     """Send claimed rows in order and record each outcome (inside the claiming transaction)."""
     results, sent_ids = [], []
-    for email in emails:
-        try:
-            _send_one(email)
-        except Exception as exc:  # noqa: BLE001 - any failure is an attempt: counted, retried, then failed
-            mail_connection_close()
-            results.append(_record_failure(email, exc, timezone.now()))
+    for email, error in zip(emails, _send_all(emails), strict=True):
+        if error is not None:
+            results.append(_record_failure(email, error, timezone.now()))
             continue
         sent_ids.append(email.pk)
         results.append(SENT)

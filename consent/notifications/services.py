@@ -24,9 +24,14 @@ logger = logging.getLogger(__name__)
 _RESERVED_HEADERS = {"from", "to", "cc", "bcc", "subject", "message-id", "date", "reply-to-all"}
 
 
-def _message_id() -> str:
-    domain = settings.OUTBOX_MESSAGE_ID_DOMAIN or parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2]
-    return f"<{uuid.uuid4().hex}@{domain or 'localhost'}>"
+def _message_id_domain() -> str:
+    return (
+        settings.OUTBOX_MESSAGE_ID_DOMAIN or parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+    )
+
+
+def _message_id(domain: str | None = None) -> str:
+    return f"<{uuid.uuid4().hex}@{domain or _message_id_domain()}>"
 
 
 def _headers_validate(headers: dict | None) -> dict[str, str]:
@@ -161,16 +166,14 @@ class EmailToQueue:
     dedupe_key: str | None = None
 
 
-def email_queue_many(
-    *, template: str, context: Callable[[str], dict], emails: list[EmailToQueue]
-) -> list[OutboundEmail]:
+def email_queue_many(*, template: str, context: Callable[[str], dict], emails: list[EmailToQueue]) -> list[int]:
     """One announcement to many people (a policy notice), in the caller's transaction: the
     same for everyone who reads a language, so `context(language)` is asked, and the email
     rendered, once per language (the language as `email_render` settles it); one query for
     the keys already used and one INSERT, not a round trip per email. An email whose
     `dedupe_key` is in the outbox already, or is taken by a concurrent transaction
-    meanwhile, is skipped. Returns the rows written, each sent after the commit like
-    `email_queue`'s."""
+    meanwhile, is skipped. Returns the ids of the rows written, each sent after the commit
+    like `email_queue`'s."""
     for email in emails:
         if not email.to or "@" not in email.to:
             raise ValidationError({"to": "An email address is required."})
@@ -178,7 +181,7 @@ def email_queue_many(
     taken = (
         set(OutboundEmail.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True)) if keys else set()
     )
-    now = timezone.now()
+    now, domain = timezone.now(), _message_id_domain()
     rows, renderings = [], {}
     for email in emails:
         if email.dedupe_key and email.dedupe_key in taken:
@@ -201,7 +204,7 @@ def email_queue_many(
                 body_text=rendered.body_text,
                 body_html=rendered.body_html,
                 headers={},
-                message_id=_message_id(),
+                message_id=_message_id(domain),
                 dedupe_key=email.dedupe_key or None,
                 created_at=now,
                 next_attempt_at=now,
@@ -211,10 +214,13 @@ def email_queue_many(
         return []
     # ON CONFLICT DO NOTHING returns no ids: the rows written are found by their Message-IDs.
     OutboundEmail.objects.bulk_create(rows, ignore_conflicts=True)
-    created = list(OutboundEmail.objects.filter(message_id__in=[row.message_id for row in rows]).order_by("pk"))
-    for email in created:
-        email.created = True
-        _send_after_commit(email.pk)
+    created = list(
+        OutboundEmail.objects.filter(message_id__in=[row.message_id for row in rows])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for email_id in created:
+        _send_after_commit(email_id)
     return created
 
 
