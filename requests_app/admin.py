@@ -86,7 +86,7 @@ class RequestRecordForm(forms.ModelForm):
         label=_("Identity verified by"),
         required=False,
         choices=[
-            ("", _("Not yet: email the requester a confirmation link")),
+            ("", _("Not yet: email them a confirmation link (without an email address: contact them)")),
             *SubjectRequest.VerificationMethod.choices,
         ],
         help_text=_("Never attach or copy an identity document: record only that you saw it."),
@@ -228,7 +228,7 @@ class SubjectRequestAdmin(PersonDataAdminMixin, admin.ModelAdmin):
         if obj is None:
             return ((None, {"fields": [*RequestRecordForm.Meta.fields, "verification_method"]}),)
         fieldsets = self.fieldsets
-        if obj.requester_email:  # answered by email: no letters
+        if not obj.letters.exists():  # answered by email
             fieldsets = [fieldset for fieldset in fieldsets if "letters" not in fieldset[1]["fields"]]
         if not self.has_change_permission(request, obj):
             return fieldsets[:-1]
@@ -350,8 +350,6 @@ class SubjectRequestAdmin(PersonDataAdminMixin, admin.ModelAdmin):
                 for letter in obj.letters.all()
             ),
         )
-        if not rows:
-            return _("No letters.")
         return format_html(
             '<table class="request-letters"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead>'
             "<tbody>{}</tbody></table>",
