@@ -6,8 +6,13 @@ import datetime
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone, translation
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -15,9 +20,9 @@ from django_countries import countries
 
 from consent.accounts.admin import PersonDataAdminMixin
 from consent.accounts.models import DataAccess
-from consent.accounts.services import PROFILE_FIELDS
+from consent.accounts.services import PROFILE_FIELDS, data_access_record
 from consent.db import CappedCountPaginator
-from requests_app import selectors, services
+from requests_app import delivery, selectors, services
 from requests_app.common import RequestActor
 from requests_app.disclosures import disclosure_save, disclosure_validate
 from requests_app.erasure import KEPT_REASONS
@@ -27,6 +32,7 @@ from requests_app.models import (
     Disclosure,
     ErasureRecord,
     RepresentativeOffice,
+    RequestLetter,
     SubjectRequest,
     ThirdParty,
 )
@@ -53,6 +59,27 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
+class LettersFilter(admin.SimpleListFilter):
+    """Requests with letters to print and post (their requesters have no email address)."""
+
+    title = _("letters")
+    parameter_name = "letters"
+
+    def lookups(self, request, model_admin):
+        waiting = selectors.letters_to_post().filter(request__in=model_admin.get_queryset(request))
+        count = waiting.values("request").distinct().count()
+        return [("to_post", _("To post (%(count)d)") % {"count": count})]
+
+    def queryset(self, request, queryset):
+        if self.value() == "to_post":
+            return queryset.filter(Exists(selectors.letters_to_post().filter(request=OuterRef("pk"))))
+        return queryset
+
+
+# The service's field names for the requester's contact data, and the form's.
+SERVICE_FIELDS = {"email": "requester_email", "phone": "requester_phone"}
+
+
 class RequestRecordForm(forms.ModelForm):
     """A representative records a request received by phone, mail or email."""
 
@@ -60,7 +87,7 @@ class RequestRecordForm(forms.ModelForm):
         label=_("Identity verified by"),
         required=False,
         choices=[
-            ("", _("Not yet: email the requester a confirmation link")),
+            ("", _("Not yet: email them a confirmation link (without an email address: contact them)")),
             *SubjectRequest.VerificationMethod.choices,
         ],
         help_text=_("Never attach or copy an identity document: record only that you saw it."),
@@ -79,7 +106,10 @@ class RequestRecordForm(forms.ModelForm):
         self.fields["channel"].choices = [
             (value, label) for value, label in SubjectRequest.Channel.choices if value in services.STAFF_CHANNELS
         ]
-        self.fields["requester_email"].required = True
+        self.fields["requester_email"].help_text = _(
+            "Without one (a phone call or a letter), give a phone number or a postal address: "
+            "the requester is then answered by letter."
+        )
 
     def clean(self):
         data = super().clean()
@@ -88,13 +118,14 @@ class RequestRecordForm(forms.ModelForm):
         try:
             services.request_submission_check(
                 type=data.get("type", ""), channel=data.get("channel", ""), email=data.get("requester_email", ""),
+                phone=data.get("requester_phone", ""), address=data.get("requester_address", ""),
                 details=data.get("details", ""), country=data.get("country", ""), language=data.get("language", ""),
                 staff=True, verification_method=data.get("verification_method", ""),
             )  # fmt: skip
         except ValidationError as exc:
-            # The service names its own fields; the form's address field is requester_email.
+            # The service names its own fields; the form's are the requester_ ones.
             for field, errors in exc.message_dict.items():
-                self.add_error("requester_email" if field == "email" else field, errors)
+                self.add_error(SERVICE_FIELDS.get(field, field), errors)
         return data
 
 
@@ -156,7 +187,7 @@ class RequestWorkflowForm(forms.ModelForm):
 class SubjectRequestAdmin(PersonDataAdminMixin, admin.ModelAdmin):
     data_access_kind = DataAccess.Kind.REQUEST
     list_display = ("reference", "type", "status_shown", "office", "due", "assignee", "received_at", "channel")
-    list_filter = (OverdueFilter, "status", "type", "office", "channel")
+    list_filter = (OverdueFilter, LettersFilter, "status", "type", "office", "channel")
     list_select_related = ("office", "assignee")
     search_fields = ("=reference",)
     show_full_result_count = False
@@ -169,7 +200,7 @@ class SubjectRequestAdmin(PersonDataAdminMixin, admin.ModelAdmin):
         "paused_at", "paused_for", "extended_at", "extension_reason", "extension_told_at", "verification_method",
         "verification_level", "verified_by", "verified_at", "requester_name", "requester_email", "requester_phone",
         "requester_address", "country", "language", "details", "resolution", "rejection_reason", "closed_at",
-        "timeline",
+        "timeline", "letters", "export_download",
     )  # fmt: skip
     fieldsets = (
         (_("Request"), {"fields": ("reference", "type", "status_shown", "channel", "details")}),
@@ -179,6 +210,7 @@ class SubjectRequestAdmin(PersonDataAdminMixin, admin.ModelAdmin):
         (_("Identity"), {"fields": ("verification_method", "verification_level", "verified_by", "verified_at")}),
         (_("Handling"), {"fields": ("office", "assignee", "resolution", "rejection_reason", "closed_at")}),
         (_("Timeline"), {"fields": ("timeline",)}),
+        (_("Letters to the requester"), {"fields": ("letters", "export_download")}),
         (_("Next step"), {"fields": ("action", "verification_method_given", "text", "corrections")}),
     )  # fmt: skip
 
@@ -197,9 +229,68 @@ class SubjectRequestAdmin(PersonDataAdminMixin, admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return ((None, {"fields": [*RequestRecordForm.Meta.fields, "verification_method"]}),)
+        fieldsets = self.fieldsets
+        if not obj.letters.exists():  # answered by email
+            fieldsets = [fieldset for fieldset in fieldsets if "letters" not in fieldset[1]["fields"]]
         if not self.has_change_permission(request, obj):
-            return self.fieldsets[:-1]
-        return self.fieldsets
+            return fieldsets[:-1]
+        return fieldsets
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/letters/<int:letter_pk>/", view(self.letter_print_view), name="requests_app_letter_print"),
+            path(
+                "<int:pk>/letters/<int:letter_pk>/posted/",
+                view(self.letter_posted_view),
+                name="requests_app_letter_posted",
+            ),
+            path("<int:pk>/export/", view(self.export_download_view), name="requests_app_export_download"),
+            *super().get_urls(),
+        ]
+
+    def _request_for(self, request, pk: int, *, change: bool) -> SubjectRequest:
+        """The request, if this staff member's queue holds it and their role allows the step."""
+        obj = self.get_object(request, str(pk))
+        allowed = self.has_change_permission(request, obj) if change else self.has_view_permission(request, obj)
+        if not allowed:
+            raise PermissionDenied
+        if obj is None:
+            raise Http404
+        return obj
+
+    def letter_print_view(self, request, pk: int, letter_pk: int):
+        obj = self._request_for(request, pk, change=False)
+        letter = get_object_or_404(RequestLetter, pk=letter_pk, request=obj)
+        data_access_record(request=request, kind=self.data_access_kind, object_id=obj.pk, subject_id=obj.subject_id)
+        with translation.override(letter.language):
+            return TemplateResponse(
+                request, "admin/requests_app/letter_print.html", {"letter": letter, "office": obj.office}
+            ).render()
+
+    def letter_posted_view(self, request, pk: int, letter_pk: int):
+        if request.method != "POST":
+            return HttpResponse(status=405, headers={"Allow": "POST"})
+        obj = self._request_for(request, pk, change=True)
+        letter = get_object_or_404(RequestLetter, pk=letter_pk, request=obj)
+        try:
+            services.request_letter_mark_posted(letter=letter, actor=RequestActor.staff(request.user))
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+        else:
+            self.message_user(request, _("Marked as posted."), messages.SUCCESS)
+        return redirect("admin:requests_app_subjectrequest_change", obj.pk)
+
+    def export_download_view(self, request, pk: int):
+        # Staff who post the copy download it; the auditor (view only) downloads no export.
+        obj = self._request_for(request, pk, change=True)
+        content = delivery.access_export_download(request=obj, actor=RequestActor.staff(request.user))
+        if content is None:
+            raise Http404
+        response = HttpResponse(content, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{obj.reference}.zip"'
+        response["Cache-Control"] = "no-store"
+        return response
 
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else self.readonly_fields
@@ -234,6 +325,57 @@ class SubjectRequestAdmin(PersonDataAdminMixin, admin.ModelAdmin):
             "</thead><tbody>{}</tbody></table>",
             _("when"), _("who"), _("what"), _("status"), _("comment"), rows,
         )  # fmt: skip
+
+    @admin.display(description=_("letters"))
+    def letters(self, obj: SubjectRequest) -> str:
+        may_post = getattr(obj, "staff_may_post", False)
+        rows = format_html_join(
+            "",
+            '<tr><td>{}</td><td>{}</td><td>{}</td><td><a href="{}" target="_blank">{}</a> {}</td></tr>',
+            (
+                (
+                    f"{letter.created_at:%Y-%m-%d %H:%M}",
+                    letter.title,
+                    _("posted %(date)s by %(who)s") % {"date": f"{letter.posted_at:%Y-%m-%d}", "who": letter.posted_by}
+                    if letter.posted_at
+                    else _("to post"),
+                    reverse("admin:requests_app_letter_print", args=[obj.pk, letter.pk]),
+                    _("Print"),
+                    format_html(
+                        '<button type="submit" class="button" formaction="{}" formnovalidate>{}</button>',
+                        reverse("admin:requests_app_letter_posted", args=[obj.pk, letter.pk]),
+                        _("Mark as posted"),
+                    )
+                    if may_post and letter.posted_at is None and obj.contact_purged_at is None
+                    else "",
+                )
+                for letter in obj.letters.all()
+            ),
+        )
+        return format_html(
+            '<table class="request-letters"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead>'
+            "<tbody>{}</tbody></table>",
+            _("written"), _("title"), _("status"), rows,
+        )  # fmt: skip
+
+    @admin.display(description=_("copy of the data"))
+    def export_download(self, obj: SubjectRequest) -> str:
+        made = selectors.export_available(request=obj)
+        if made is None or not getattr(obj, "staff_may_post", False):
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a> ({})',
+            reverse("admin:requests_app_export_download", args=[obj.pk]),
+            _("Download the ZIP to post"),
+            _("until %(date)s") % {"date": f"{made.expires_at:%Y-%m-%d}"},
+        )
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            # The letters' and the export's buttons are for staff who may work on the request.
+            obj.staff_may_post = self.has_change_permission(request, obj)
+        return obj
 
     def save_model(self, request, obj, form, change):
         actor = RequestActor.staff(request.user)

@@ -1,18 +1,20 @@
 """What the request services share: who acted, the requester's links, the timeline's
-append and the requester's emails."""
+append and the messages to the requester (emails, or letters where there is no address)."""
 
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
 from consent.accounts.models import User
 from consent.ledger.services import Actor
 from consent.notifications.services import email_queue
 from requests_app import deadlines
-from requests_app.models import RequestEvent, SubjectRequest
+from requests_app.models import RequestEvent, RequestLetter, SubjectRequest
 
 VERIFY_SALT = "requests_app.verify"
 ACCESS_SALT = "requests_app.access"
@@ -97,11 +99,22 @@ def event_write(
 
 
 def requester_tell(
-    request: SubjectRequest, *, title: str, paragraphs: list[str], link: tuple[str, str] | None = None, key=None
+    request: SubjectRequest,
+    *,
+    title: str,
+    paragraphs: list[str],
+    link: tuple[str, str] | None = None,
+    key=None,
+    by_post: list[str] | None = None,
 ):
-    """Email the requester, in their language, about their request (through the outbox)."""
-    if not request.requester_email:
+    """Tell the requester about their request, in their language: by email through the outbox,
+    or, when they gave no email address (a phone or letter request), as a letter for staff to
+    print and post. `by_post` replaces `paragraphs` in a letter where those speak of `link`,
+    which a letter cannot carry. Call it inside the transaction of the change it reports."""
+    if request.contact_purged_at is not None:
         return None
+    if not request.requester_email:
+        return letter_write(request, title=title, paragraphs=by_post or paragraphs, key=key)
     return email_queue(
         to=request.requester_email,
         template="subject_request",
@@ -117,6 +130,42 @@ def requester_tell(
         language=request.language,
         subject=request.subject,
         dedupe_key=key,
+    )
+
+
+def letter_write(request: SubjectRequest, *, title: str, paragraphs: list[str], key=None) -> RequestLetter:
+    """The letter the email would have been: the same greeting, paragraphs and reference, in
+    the requester's language, addressed to them as they are now. Once per `key`."""
+    key = (key or "")[:100]
+    if key:
+        existing = RequestLetter.objects.filter(request=request, key=key).first()
+        if existing is not None:
+            return existing
+    context = {
+        "name": request.requester_name,
+        "paragraphs": [p for p in paragraphs if p],
+        "reference": request.reference,
+    }
+    with translation.override(request.language):
+        body = render_to_string("requests_app/letter_body.txt", context)
+    return RequestLetter.objects.create(
+        request=request,
+        language=request.language,
+        recipient_name=request.requester_name,
+        recipient_address=request.requester_address,
+        title=str(title)[:255],
+        body=body.strip(),
+        key=key,
+    )
+
+
+def letters_purge(*, requests) -> int:
+    """Blank the name, address and text of the letters to these requests (the contact data
+    purge and the expiry of unverified requests); the title (a reference) and dates stay."""
+    return (
+        RequestLetter.objects.filter(request__in=requests)
+        .exclude(recipient_name="", recipient_address="", body="")
+        .update(recipient_name="", recipient_address="", body="")
     )
 
 

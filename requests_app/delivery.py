@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from requests_app import erasure, export
 from requests_app.common import RequestActor, access_url, event_write, requester_tell
 from requests_app.models import AccessExport, RequestEvent, SubjectRequest
-from requests_app.selectors import request_serialise
+from requests_app.selectors import letters_to_post, request_serialise
 
 Status = SubjectRequest.Status
 Type = SubjectRequest.Type
@@ -24,6 +24,10 @@ def request_erasure_perform(*, request_id: int) -> None:
     if request is None or request.type != Type.DELETION or request.status != Status.COMPLETED:
         return
     if request.verified_at is None:
+        return
+    if letters_to_post(request=request).exists():
+        # Told by post: the letter saying so goes out before the address it goes to is erased.
+        # Marking the last one posted (request_letter_mark_posted) starts the erasure again.
         return
     completed = request.events.filter(to_status=Status.COMPLETED).order_by("-pk").first()
     erasure.subject_erase(
@@ -38,7 +42,7 @@ def request_erasure_perform(*, request_id: int) -> None:
 @transaction.atomic
 def access_export_create(*, request_id: int) -> AccessExport | None:
     """Build the completed access request's ZIP, keep it REQUEST_EXPORT_DAYS, and email the
-    requester the link. Idempotent: a second run finds the export and does nothing."""
+    requester the link (or write the letter the ZIP is posted with). Idempotent: a second run finds the export and does nothing."""
     request = SubjectRequest.objects.select_for_update().filter(pk=request_id).first()
     if request is None or request.type != Type.ACCESS or request.status != Status.COMPLETED:
         return None
@@ -69,6 +73,13 @@ def access_export_create(*, request_id: int) -> AccessExport | None:
                 % {"expires": f"{made.expires_at:%Y-%m-%d}"}
             ],
             link=(access_url(request=request, path="download"), _("Download my data")),
+            # By post the representative encloses the ZIP, downloaded from the request's admin page.
+            by_post=[
+                _(
+                    "Your copy of your data is enclosed with this letter, as a ZIP archive: summary.html "
+                    "is for you to read in a web browser, data.json is for computers."
+                )
+            ],
             key=f"request-export:{request.pk}",
         )
     return made

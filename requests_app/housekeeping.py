@@ -10,7 +10,7 @@ from django.utils import timezone
 from consent.accounts.models import User
 from consent.accounts.roles import PRIVACY_OFFICER
 from consent.notifications.services import email_queue
-from requests_app.common import RequestActor, absolute_url, event_write
+from requests_app.common import RequestActor, absolute_url, event_write, letters_purge
 from requests_app.models import RequestEvent, SubjectRequest
 
 Status = SubjectRequest.Status
@@ -29,6 +29,7 @@ def requests_expire_unverified(*, now: datetime.datetime | None = None) -> int:
             if request.status != Status.AWAITING_VERIFICATION:
                 continue
             RequestEvent.objects.filter(request=request).exclude(comment="").update(comment="")
+            letters_purge(requests=[request])
             SubjectRequest.objects.filter(pk=request.pk).update(
                 status=Status.EXPIRED, closed_at=now, contact_purged_at=now, requester_name="", requester_email="",
                 requester_phone="", requester_address="", details="",

@@ -239,6 +239,7 @@ class RequestEvent(models.Model):
         DOWNLOADED = "downloaded", _("Data export downloaded")
         APPLIED = "applied", _("Applied")
         PURGED = "purged", _("Contact data purged")
+        LETTER_POSTED = "letter_posted", _("Letter posted")
 
     request = models.ForeignKey(
         SubjectRequest, verbose_name=_("request"), on_delete=models.PROTECT, related_name="events"
@@ -276,6 +277,45 @@ class RequestEvent(models.Model):
     @property
     def to_status_label(self) -> str:
         return dict(SubjectRequest.Status.choices).get(self.to_status, self.to_status)
+
+
+class RequestLetter(models.Model):
+    """A message to a requester without an email address: what the email would have said, in
+    their language, for staff to print and post. Written by requests_app.common.requester_tell
+    in the transaction that causes it; `posted_at` is set once, with a LETTER_POSTED event."""
+
+    request = models.ForeignKey(
+        SubjectRequest, verbose_name=_("request"), on_delete=models.PROTECT, related_name="letters"
+    )
+    created_at = models.DateTimeField(_("written at"), default=timezone.now, editable=False)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, editable=False)
+    recipient_name = models.CharField(_("recipient's name"), max_length=200, blank=True, editable=False)
+    recipient_address = models.TextField(_("recipient's postal address"), blank=True, editable=False)
+    title = models.CharField(_("title"), max_length=255, editable=False)
+    body = models.TextField(_("text"), blank=True, editable=False)
+    # Like the outbox's dedupe key: the same message is written once however often it is asked for.
+    key = models.CharField(_("key"), max_length=100, blank=True, editable=False)
+    posted_at = models.DateTimeField(_("posted at"), null=True, blank=True, editable=False)
+    posted_by = models.CharField(_("posted by"), max_length=254, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("letter to a requester")
+        verbose_name_plural = _("letters to requesters")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "key"], condition=~models.Q(key=""), name="requests_app_requestletter_key_unique"
+            ),
+        ]
+        indexes = [
+            # The queue's "letters to post" filter and count: the few not posted yet.
+            models.Index(
+                fields=["request"], condition=models.Q(posted_at__isnull=True), name="requests_app_letter_unposted"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.title}"
 
 
 class AccessExport(models.Model):

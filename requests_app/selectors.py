@@ -4,7 +4,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from consent.accounts.models import Subject, User
-from requests_app.models import AccessExport, RepresentativeOffice, SubjectRequest
+from requests_app.models import AccessExport, RepresentativeOffice, RequestLetter, SubjectRequest
 
 
 def office_for_country(country: str) -> RepresentativeOffice | None:
@@ -77,3 +77,10 @@ def requests_for_staff(*, user: User, queryset: QuerySet | None = None) -> Query
         return queryset
     offices = offices_of_staff(user=user)
     return queryset.filter(office__in=offices) if offices.exists() else queryset
+
+
+def letters_to_post(*, request: SubjectRequest | None = None) -> QuerySet[RequestLetter]:
+    """Letters written and not posted yet (of one request, or of all), while their requests
+    still have contact data to post them to."""
+    letters = RequestLetter.objects.filter(posted_at__isnull=True, request__contact_purged_at__isnull=True)
+    return letters if request is None else letters.filter(request=request)

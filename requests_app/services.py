@@ -5,15 +5,22 @@ requester (the outbox) and the ledger/suppression changes of a fulfilment are wr
 together or not at all. Side effects outside the database (the export task) are
 scheduled after the commit."""
 
+from typing import NamedTuple
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from consent.accounts.identity import InvalidIdentifier, canonical_email
+from consent.accounts.identity import InvalidIdentifier, canonical_email, canonical_phone
 from consent.accounts.models import ProfileChange, Subject, User
-from consent.accounts.services import subject_get_or_create, user_profile_update
+from consent.accounts.services import (
+    subject_create_unidentified,
+    subject_get_or_create,
+    subject_get_or_create_by_phone,
+    user_profile_update,
+)
 from consent.ledger.models import ConsentEvent, Purpose
 from consent.ledger.services import consent_record_for_person
 from consent.suppression.models import SuppressionEntry
@@ -27,12 +34,20 @@ from requests_app.common import (
     TransitionRefused,
     due_recompute,
     event_write,
+    letters_purge,
     link_unsign,
     requester_tell,
     verification_url,
 )
-from requests_app.models import OPEN_STATUSES, REFERENCE_SEQUENCE, AccessExport, RequestEvent, SubjectRequest
-from requests_app.selectors import office_for_country
+from requests_app.models import (
+    OPEN_STATUSES,
+    REFERENCE_SEQUENCE,
+    AccessExport,
+    RequestEvent,
+    RequestLetter,
+    SubjectRequest,
+)
+from requests_app.selectors import letters_to_post, office_for_country
 from requests_app.tasks import build_access_export_task, erase_subject_task
 
 Status = SubjectRequest.Status
@@ -63,6 +78,8 @@ OBJECTIONS: dict[str, tuple[str | None, bool]] = {
     Type.OBJECTION_SALE: (Purpose.Code.TRANSFER_IN_SALE, False),
 }
 STAFF_CHANNELS = {SubjectRequest.Channel.PHONE, SubjectRequest.Channel.MAIL, SubjectRequest.Channel.EMAIL}
+# A person who phoned or wrote may have no email address: they are answered by letter.
+POSTAL_CHANNELS = {SubjectRequest.Channel.PHONE, SubjectRequest.Channel.MAIL}
 
 
 def _reference_next(year: int) -> str:
@@ -76,21 +93,35 @@ def _locked(request: SubjectRequest) -> SubjectRequest:
 
 
 # --------------------------------------------------------------------------- intake
+class CheckedRequest(NamedTuple):
+    """A new request's contact data and routing as request_submission_check accepted them."""
+
+    email: str
+    phone: str
+    language: str
+    country: str
+
+
 @transaction.atomic
 def request_submission_check(
     *,
     type: str,
     channel: str,
     email: str,
+    phone: str = "",
+    address: str = "",
     details: str = "",
     country: str = "",
     language: str = "",
     staff: bool = False,
     verification_method: str = "",
-) -> tuple[str, str, str]:
+) -> CheckedRequest:
     """The rules a new request must meet, before anything is written: raises ValidationError
-    naming the field, or returns the canonical email, the language and the country. Forms
-    call it in their clean() so a refusal is shown on the form, not raised after it."""
+    naming the field, or returns the canonical email and phone, the language and the country.
+    Forms call it in their clean() so a refusal is shown on the form, not raised after it.
+
+    An email address is required, except from a person who phoned or wrote to staff: they may
+    be reached by phone or post instead (POSTAL_CHANNELS), but must be reachable somehow."""
     if type not in Type.values:
         raise ValidationError({"type": _("Must be one of: %s.") % ", ".join(Type.values)})
     if channel not in SubjectRequest.Channel.values:
@@ -99,15 +130,41 @@ def request_submission_check(
         raise ValidationError({"channel": _("Staff record phone, mail and email requests.")})
     if verification_method and verification_method not in Method.values:
         raise ValidationError({"verification_method": _("Must be one of: %s.") % ", ".join(Method.values)})
-    try:
-        email = canonical_email(email)
-    except InvalidIdentifier as exc:
-        raise ValidationError({"email": str(exc)}) from None
     language = language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
     country = (country or "").upper()[:2]
+    without_email = staff and channel in POSTAL_CHANNELS and not (email or "").strip()
+    if without_email and not (phone or "").strip() and not (address or "").strip():
+        raise ValidationError(
+            {
+                "email": _(
+                    "Give at least one way to reach the requester: an email address, a phone number or a postal address."
+                )
+            }
+        )
+    try:
+        email = "" if without_email else canonical_email(email)
+    except InvalidIdentifier as exc:
+        raise ValidationError({"email": str(exc)}) from None
+    try:
+        phone = canonical_phone(phone, region=country or None) if (phone or "").strip() else ""
+    except InvalidIdentifier as exc:
+        raise ValidationError({"phone": str(exc)}) from None
     if type in (Type.COMPLAINT, Type.QUESTION, Type.CORRECTION) and not details.strip():
         raise ValidationError({"details": _("Tell us what your request is about.")})
-    return email, language, country
+    return CheckedRequest(email=email, phone=phone, language=language, country=country)
+
+
+def _requester_subject(*, checked: CheckedRequest, user: User | None) -> Subject:
+    """The person the request is about: the signed-in user's; else found by the email address,
+    or by the phone number of a requester who has none; else, for a name and postal address
+    only, a new subject (there is no identifier to find an earlier one by)."""
+    if user is not None:
+        return Subject.objects.filter(user=user).first() or subject_get_or_create(email=user.email)
+    if checked.email:
+        return subject_get_or_create(email=checked.email)
+    if checked.phone:
+        return subject_get_or_create_by_phone(phone=checked.phone)
+    return subject_create_unidentified()
 
 
 def request_submit(
@@ -129,36 +186,34 @@ def request_submit(
 
     `user`: the signed-in person (portal): verified by their login. `staff`: a representative
     recording a phone, mail or email request, with the method they verified identity by
-    (or none yet). Otherwise (public form, API) the requester is emailed a link to verify."""
+    (or none yet). Otherwise (public form, API) the requester is emailed a link to verify.
+    A phone or letter requester without an email address is answered by letter."""
     if user is not None:
         email = email or user.email
         name = name or user.get_full_name()
         country = country or str(user.country or "")
         language = language or user.language
-    email, language, country = request_submission_check(
-        type=type, channel=channel, email=email, details=details, country=country, language=language,
-        staff=staff is not None, verification_method=verification_method,
+    checked = request_submission_check(
+        type=type, channel=channel, email=email, phone=phone, address=address, details=details, country=country,
+        language=language, staff=staff is not None, verification_method=verification_method,
     )  # fmt: skip
-    if user is not None:
-        subject = Subject.objects.filter(user=user).first() or subject_get_or_create(email=user.email)
-    else:
-        subject = subject_get_or_create(email=email)
+    subject = _requester_subject(checked=checked, user=user)
     if subject.erased_at is not None:
-        raise ValidationError({"email": _("This person's data has been erased.")})
+        raise ValidationError({"email" if checked.email else "phone": _("This person's data has been erased.")})
     now = timezone.now()
     request = SubjectRequest(
         reference=_reference_next(now.year),
         type=type,
         subject=subject,
         requester_name=name.strip()[:200],
-        requester_email=email,
-        requester_phone=phone.strip()[:32],
+        requester_email=checked.email,
+        requester_phone=checked.phone,
         requester_address=address.strip(),
         details=details.strip(),
-        country=country,
-        language=language,
+        country=checked.country,
+        language=checked.language,
         channel=channel,
-        office=office_for_country(country),
+        office=office_for_country(checked.country),
         received_at=now,
     )
     due_recompute(request)
@@ -168,14 +223,21 @@ def request_submit(
         request, kind=RequestEvent.Kind.RECEIVED, actor=actor, to_status=request.status, comment=request.details
     )
 
-    with translation.override(language):
+    with translation.override(checked.language):
         paragraphs = [
             _("We received your request %(reference)s (%(type)s) on %(date)s.")
             % {"reference": request.reference, "type": request.get_type_display(), "date": f"{now:%Y-%m-%d}"},
             _("We will answer by %(due)s.") % {"due": f"{request.due_at:%Y-%m-%d}"},
         ]
-        link = None
+        link, by_post = None, None
         if user is None and not (staff is not None and verification_method):
+            by_post = [
+                *paragraphs,
+                _(
+                    "Before we act on it, we will contact you to confirm that you made this request. "
+                    "Until then nothing is released or changed."
+                ),
+            ]
             paragraphs.append(
                 _(
                     "Before we act on it, please confirm that you made this request by following the link "
@@ -185,7 +247,9 @@ def request_submit(
             )
             link = (verification_url(request=request), _("Confirm my request"))
         title = _("Your request %(reference)s") % {"reference": request.reference}
-    requester_tell(request, title=title, paragraphs=paragraphs, link=link, key=f"request-received:{request.pk}")
+    requester_tell(
+        request, title=title, paragraphs=paragraphs, link=link, by_post=by_post, key=f"request-received:{request.pk}"
+    )
 
     if user is not None:
         request_verify(request=request, method=Method.ACCOUNT_LOGIN, actor=RequestActor.requester())
@@ -506,13 +570,34 @@ def request_correction_apply(*, request: SubjectRequest, changes: dict, actor: R
     return changed
 
 
+@transaction.atomic
+def request_letter_mark_posted(*, letter: RequestLetter, actor: RequestActor) -> RequestLetter:
+    """Staff put the letter in the post: recorded once, on the request's timeline. The last
+    letter of a completed deletion posted, the erasure it waited for begins."""
+    letter = RequestLetter.objects.select_for_update().select_related("request").get(pk=letter.pk)
+    request = letter.request
+    if letter.posted_at is not None:
+        raise TransitionRefused(_("This letter was posted on %(date)s.") % {"date": f"{letter.posted_at:%Y-%m-%d}"})
+    if request.contact_purged_at is not None:
+        raise TransitionRefused(_("The requester's contact data has been removed: the letter cannot be posted."))
+    letter.posted_at = timezone.now()
+    letter.posted_by = actor.label[:254]
+    letter.save(update_fields=["posted_at", "posted_by"])
+    event_write(request, kind=RequestEvent.Kind.LETTER_POSTED, actor=actor, comment=letter.title)
+    if request.type == Type.DELETION and request.status == Status.COMPLETED:
+        if not letters_to_post(request=request).exists():
+            erase_subject_task.delay_on_commit(request.pk)
+    return letter
+
+
 # --------------------------------------------------------------------------- housekeeping
 def request_contact_data_purge(*, subject: Subject) -> int:
-    """Blank the contact data and free text on this person's requests and their events'
-    texts; reference, type, dates and statuses stay. Returns the requests purged."""
+    """Blank the contact data and free text on this person's requests, their events' texts
+    and their letters; reference, type, dates and statuses stay. Returns the requests purged."""
     with transaction.atomic():
         requests = SubjectRequest.objects.filter(subject=subject)
         RequestEvent.objects.filter(request__in=requests).exclude(comment="").update(comment="")
+        letters_purge(requests=requests)
         AccessExport.objects.filter(request__in=requests).delete()
         return requests.update(
             requester_name="",

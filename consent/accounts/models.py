@@ -137,6 +137,8 @@ class Subject(models.Model):
         on_delete=models.SET_NULL,
         related_name="subject",
     )
+    # The identity digest of the email address, or of the phone number for a person known only by
+    # phone (accounts.services.subject_get_or_create_by_phone): digests of the two never collide.
     email_digest = models.BinaryField(_("email digest"), max_length=32, null=True, editable=False)
     # NULL, not "", for "none": the unique constraint must allow many subjects without one.
     external_id = models.CharField(  # noqa: DJ001

@@ -8,7 +8,14 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consent.accounts.identity import InvalidIdentifier, canonical_email, email_digest, identity_key_fingerprint
+from consent.accounts.identity import (
+    InvalidIdentifier,
+    canonical_email,
+    canonical_phone,
+    email_digest,
+    identity_key_fingerprint,
+    phone_digest,
+)
 from consent.accounts.models import (
     ApiKey,
     ApiScope,
@@ -73,6 +80,33 @@ def subject_get_or_create(*, email: str | None = None, external_id: str | None =
         except IntegrityError:
             raise ValidationError({"subject": _("That external id belongs to another person.")}) from None
     return subject
+
+
+def subject_get_or_create_by_phone(*, phone: str, region: str | None = None) -> Subject:
+    """The Subject of a person known only by phone (a phone or letter request without an email
+    address), created if never seen. Their subject's digest is the identity digest of the phone
+    number, as the suppression list keys phones; a registered person with that phone on their
+    account is joined instead of duplicated. Raises InvalidIdentifier for a bad number."""
+    number = canonical_phone(phone, region=region)
+    digest = phone_digest(number)
+    subject = Subject.objects.filter(email_digest=digest).first()
+    if subject is not None:
+        return subject
+    registered = list(Subject.objects.filter(user__phone=number, erased_at__isnull=True)[:2])
+    if len(registered) == 1:
+        return registered[0]
+    try:
+        with transaction.atomic():
+            return Subject.objects.create(email_digest=digest)
+    except IntegrityError:
+        # A concurrent request created it first.
+        return Subject.objects.get(email_digest=digest)
+
+
+def subject_create_unidentified() -> Subject:
+    """A Subject for a person known by name and postal address only (a letter to staff): with
+    no email address or phone number there is nothing to find an earlier one by."""
+    return Subject.objects.create()
 
 
 def api_key_create(*, name: str, scopes: list[str]) -> tuple[ApiKey, str]:

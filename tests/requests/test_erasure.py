@@ -37,6 +37,7 @@ from requests_app.erasure import (
     subject_erase,
 )
 from requests_app.models import Disclosure, ErasureRecord, ThirdParty
+from requests_app.services import request_submit
 from tests.factories import UserFactory, ledger_verified, record, staff_in_role, subject_for
 
 EMAIL = "Maja.Lindqvist@Example.se"
@@ -69,6 +70,11 @@ def maja(client):
     subject_take_off_marketing(
         subject=subject, channel="phone", note="Maja Lindqvist called, no calls please", user=staff
     )
+    # She also wrote to the office without giving her email address: answered by letter.
+    request_submit(
+        type="question", channel="mail", staff=staff, name="Maja Lindqvist", phone=PHONE, country="SE",
+        address=f"{STREET}\n111 22 Stockholm", details="What do you hold about me?", verification_method="matched_data",
+    )  # fmt: skip
     partner = ThirdParty.objects.create(name="Partner AB", kind="partner", country="SE", address="Box 1, Malmö")
     disclosure_save(
         third_party=partner, basis="partner_marketing", data_categories=["name", "email"], subjects=[subject],
@@ -122,7 +128,14 @@ def test_after_erasure_no_table_holds_the_person_but_suppression_and_the_ledger_
     witnessed.clear()
     subject = maja.subject
     events_before = ConsentEvent.objects.filter(subject=subject).count()
-    assert len(scan(NEEDLES)) >= 8  # the fixture really spread her data around
+    found = scan(NEEDLES)
+    assert len(found) >= 8  # the fixture really spread her data around
+    assert {
+        "requests_app_subjectrequest.requester_phone",
+        "requests_app_requestletter.recipient_name",
+        "requests_app_requestletter.recipient_address",
+        "requests_app_requestletter.body",
+    } <= set(found)
     mail.outbox.clear()
 
     erasure = subject_erase(subject=subject, actor="privacy officer", reason="SR-2026-000123")
