@@ -119,11 +119,21 @@ class SlotDatabase:
 _slot_database = SlotDatabase()
 
 
+def _transactional(item) -> bool:
+    # As pytest-django orders them: a transactional test flushes every table when it ends, the
+    # migrations' rows (purposes, groups) included, so it must run after the others.
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", [])
+    return bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(fixtures)
+    )
+
+
 def pytest_collection_modifyitems(items):
     stats = Path.cwd() / "mutmut-stats.json"
     if stats.exists():
         duration = json.loads(stats.read_text())["duration_by_test"]
-        items.sort(key=lambda item: duration.get(item.nodeid.removeprefix("mutants/"), 0.0))
+        items.sort(key=lambda item: (_transactional(item), duration.get(item.nodeid.removeprefix("mutants/"), 0.0)))
 
 
 def pytest_configure(config):
