@@ -4,6 +4,7 @@ production ledger."""
 
 import datetime
 import hashlib
+import time
 import uuid
 
 from consent.ledger.chain import Evidence, canonical_json, event_hash, event_hash_sql_middle
@@ -48,3 +49,17 @@ def test_evidence_digests_have_fixed_values():
     assert Evidence().digest() == "985b0f099e36197d6050a42277c3106759d27253b694015793fd1e7e46dcc131"
     evidence = Evidence(ip_address="192.0.2.1", user_agent="Zoë/1.0", language="sv", text_hash="a" * 64)
     assert evidence.digest() == hashlib.sha256(f'["192.0.2.1","Zoë/1.0","sv","{"a" * 64}"]'.encode()).hexdigest()
+
+
+def test_the_hash_is_the_same_whatever_the_servers_time_zone(monkeypatch):
+    # A worker started with TZ=America/New_York must hash the moment as UTC too, or every
+    # event it writes would fail verification on the others.
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert event_hash(**EVENT) == "a12837cdfc681b6551853ebb0fb9dcf0f952c50282366f7c960873510a6f7396"
+        middle = event_hash_sql_middle(**{k: EVENT[k] for k in EVENT if k not in ("subject_id", "prev_hash")})
+        assert ('["' + str(EVENT["subject_id"]) + middle + EVENT["prev_hash"] + '"]').encode() == SERIALISED
+    finally:
+        monkeypatch.undo()
+        time.tzset()

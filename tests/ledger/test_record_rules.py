@@ -13,9 +13,15 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from consent.ledger import services
-from consent.ledger.chain import Evidence, event_hash
+from consent.ledger.chain import Evidence, event_hash, ledger_verify
 from consent.ledger.models import ConsentEvent, ConsentEvidence, ConsentState, CurrentChoices, Purpose
-from consent.ledger.services import IDEMPOTENCY_KEY_MAX_LENGTH, Actor, IdempotencyConflict, consent_record
+from consent.ledger.services import (
+    IDEMPOTENCY_KEY_MAX_LENGTH,
+    Actor,
+    IdempotencyConflict,
+    consent_record,
+    ledger_checkpoint_take,
+)
 from consent.policies.models import PolicyDocument
 from consent.policies.services import policy_version_create, policy_version_publish
 from tests.factories import record, subject_for
@@ -104,6 +110,8 @@ def test_a_draft_or_retired_policy_version_cannot_be_cited():
     event = record(subject_for("maria@example.se"), "primary_use", source="registration", policy_version=second)
     stored = ConsentEvent.objects.get(pk=event.pk)
     assert event.policy_version_id == stored.policy_version_id == second.pk
+    ledger_checkpoint_take()
+    assert ledger_verify().problems == []  # the version cited is part of what the chain proves
     assert event.hash == stored.hash == _recomputed(stored)  # the version cited is part of what is hashed
 
 
