@@ -277,6 +277,18 @@ def _known_batch_merge(batch, *, params: dict, choices, actor: Actor, source: st
     return len(new), withdrawals, len(batch)
 
 
+def _stop_put(batches: queue.Queue, running) -> None:
+    """Tell one writer to stop; if every writer has already stopped (each on an error) and
+    the queue is full, nobody would take it: give up rather than wait forever."""
+    while True:
+        try:
+            batches.put(None, timeout=0.1)
+            return
+        except queue.Full:
+            if all(future.done() for future in running):
+                return
+
+
 def _batches_written(merge_batch, writers: int):
     """merge_batch of every known batch, on `writers` connections (threads, each with its
     own connection, closed at the end); yields each batch's result as it is done. This
@@ -312,7 +324,7 @@ def _batches_written(merge_batch, writers: int):
                     yield results.get()
         finally:
             for _ in running:
-                batches.put(None)
+                _stop_put(batches, running)
         for future in running:
             future.result()
     while not results.empty():

@@ -7,6 +7,7 @@ from consent.accounts.identity import email_digest, phone_digest
 from consent.decisions.rules import Reason, consent_decisions
 from consent.ledger.models import ConsentEvent
 from consent.ledger.services import BULK_LOCK_LIMIT, Actor, consent_record_many
+from consent.suppression import services
 from consent.suppression.models import SuppressionEntry
 from consent.suppression.services import subject_take_off_marketing, suppression_add
 from tests.api.helpers import error_field
@@ -216,3 +217,15 @@ def test_the_merge_reports_its_progress_batch_by_batch(monkeypatch, known, steps
     )  # fmt: skip
     assert reported == steps
     assert (result.valid, result.added, result.withdrawals) == (known + 1, known + 1, known)
+
+
+def test_when_every_known_people_writer_fails_the_error_is_raised_not_waited_on(monkeypatch):
+    # Both writers fail on their first batch while more are queued: the import must stop
+    # with the error (and be re-run, idempotently), never hang on a queue nobody reads.
+    monkeypatch.setattr(services, "_known_batches", lambda: iter([[("s", b"d")]] * 6))
+
+    def merge_batch(batch):
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError, match="went away"):
+        list(services._batches_written(merge_batch, 2))
