@@ -31,3 +31,17 @@ def browser_page():
             # pytest-django set up: close what the test opened here, or it stays checked out of
             # the psycopg pool and the test database cannot be dropped at the end of the run.
             connections.close_all()
+
+
+TIMEOUT_MS = 15_000
+
+
+@pytest.fixture
+def page(browser_page, live_server):
+    """The browser on the live server with the demo policies published; a module may define its own."""
+    from consent.demo.services import policies_demo_seed
+
+    policies_demo_seed()
+    browser_page.set_default_timeout(TIMEOUT_MS)
+    browser_page.base = live_server.url
+    return browser_page

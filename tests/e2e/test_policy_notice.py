@@ -4,7 +4,6 @@ history and the ledger."""
 
 import pytest
 
-from consent.demo.services import policies_demo_seed
 from consent.ledger.models import ConsentEvent
 from consent.notices.models import NoticeRun
 from tests.factories import UserFactory
@@ -16,16 +15,6 @@ pytestmark = [
     pytest.mark.timeout(120),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-TIMEOUT_MS = 15_000
-
-
-@pytest.fixture
-def page(browser_page, live_server):
-    policies_demo_seed()
-    browser_page.set_default_timeout(TIMEOUT_MS)
-    browser_page.base = live_server.url
-    return browser_page
 
 
 def log_in(page, email: str) -> None:

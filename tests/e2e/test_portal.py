@@ -14,7 +14,6 @@ from django.core.cache import cache
 from django.db import connection
 
 from consent.accounts.identity import email_digest
-from consent.demo.services import policies_demo_seed
 from consent.ledger.models import ConsentEvent
 from consent.notifications.models import OutboundEmail
 from tests.factories import UserFactory
@@ -25,16 +24,6 @@ pytestmark = [
     pytest.mark.timeout(120),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-TIMEOUT_MS = 15_000
-
-
-@pytest.fixture
-def page(browser_page, live_server):
-    policies_demo_seed()
-    browser_page.set_default_timeout(TIMEOUT_MS)
-    browser_page.base = live_server.url
-    return browser_page
 
 
 def fill_registration(page, *, email: str, age: str) -> None:
