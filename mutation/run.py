@@ -41,7 +41,6 @@ MODULES = {
             "_validate",
             "_scoped_idempotency_key",
             "subject_lock",
-            "_chain_head",
             "_replayed",
             "_append",
         )

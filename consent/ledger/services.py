@@ -4,7 +4,7 @@ choices for up to 1,000 people) are the only ways an event is made."""
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,7 +13,7 @@ from consent.accounts.models import Subject
 from consent.accounts.selectors import subject_resolve
 from consent.accounts.services import subject_get_or_create
 from consent.db import prepared_cursor
-from consent.ledger.chain import Evidence, event_hash, event_hash_sql_middle
+from consent.ledger.chain import Evidence, event_hash_sql_middle
 from consent.ledger.checkpoints import anchor_problems, chain_discrepancies, checkpoint_lock, checkpoint_write
 from consent.ledger.models import ConsentEvent, ConsentState, LedgerCheckpoint, Purpose
 from consent.ledger.projection import CHOICES_REBUILD_SQL, STATES_REBUILD_SQL
@@ -96,8 +96,6 @@ def _scoped_idempotency_key(key: str | None, actor: Actor) -> str | None:
 
 
 _LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended(%s::text, 0))"
-# The lock, then the head and the erasure read after it (migration 0012): one round trip.
-_CHAIN_HEAD_SQL = "SELECT head, erased FROM ledger_chain_head(%s)"
 
 
 def subject_lock(subject_id) -> None:
@@ -107,17 +105,6 @@ def subject_lock(subject_id) -> None:
     wait on, or block, a form that is saving the person's other fields."""
     with prepared_cursor() as cursor:
         cursor.execute(_LOCK_SQL, [str(subject_id)])
-
-
-def _chain_head(subject_id, *, erasing: bool) -> str:
-    """Lock the person's chain (subject_lock's lock) and return its head hash; refuse a
-    person already erased."""
-    with prepared_cursor() as cursor:
-        cursor.execute(_CHAIN_HEAD_SQL, [subject_id])
-        head, erased = cursor.fetchone()
-    if erased and not erasing:
-        raise ValidationError({"subject": _("This person's data has been erased; no new consent can be recorded.")})
-    return head or ConsentEvent.GENESIS_HASH
 
 
 def consent_record(
@@ -156,25 +143,20 @@ def consent_record(
         existing = _replayed(key, request)
         if existing is not None:
             return existing
-    try:
-        with transaction.atomic():
-            event = _append(
-                subject=subject,
-                purpose=purpose,
-                channel=channel,
-                decision=decision,
-                source=source,
-                actor=actor,
-                evidence=evidence,
-                policy_version=policy_version,
-                idempotency_key=key,
-            )
-    except IntegrityError:
+    event = _append(
+        subject=subject,
+        purpose=purpose,
+        channel=channel,
+        decision=decision,
+        source=source,
+        actor=actor,
+        evidence=evidence,
+        policy_version=policy_version,
+        idempotency_key=key,
+    )
+    if event is None:
         # A concurrent retry with the same key won the race: answer with its event.
-        existing = _replayed(key, request) if key else None
-        if existing is None:
-            raise
-        return existing
+        return _replayed(key, request)
     event.created = True
     return event
 
@@ -207,29 +189,7 @@ def _replayed(key: str, request: dict) -> ConsentEvent | None:
     return event
 
 
-_APPEND_SQL = """
-WITH event AS (
-    INSERT INTO ledger_consentevent
-        (subject_id, purpose_id, channel, decision, source, actor_type, actor_id, policy_version_id,
-         occurred_at, evidence_digest, prev_hash, hash, idempotency_key)
-    VALUES (%(subject)s, %(purpose)s, %(channel)s, %(decision)s, %(source)s, %(actor_type)s, %(actor_id)s,
-            %(policy_version)s, %(occurred_at)s, %(evidence_digest)s, %(prev_hash)s, %(hash)s, %(idempotency_key)s)
-    RETURNING id
-), evidence AS (
-    INSERT INTO ledger_consentevidence (event_id, ip_address, user_agent, language, text_hash)
-    SELECT id, %(ip_address)s::inet, %(user_agent)s, %(language)s, %(text_hash)s FROM event
-), state AS (
-    INSERT INTO ledger_consentstate (subject_id, purpose_id, channel, decision, event_id, updated_at)
-    SELECT %(subject)s, %(purpose)s, %(channel)s, %(decision)s, id, %(occurred_at)s FROM event
-    ON CONFLICT ON CONSTRAINT ledger_consentstate_unique
-    DO UPDATE SET decision = EXCLUDED.decision, event_id = EXCLUDED.event_id, updated_at = EXCLUDED.updated_at
-), choices AS (
-    INSERT INTO ledger_currentchoices (subject_id, choices)
-    SELECT %(subject)s, jsonb_build_object(%(choice_key)s::text, jsonb_build_array(%(decision)s::text, id)) FROM event
-    ON CONFLICT (subject_id) DO UPDATE SET choices = ledger_currentchoices.choices || EXCLUDED.choices
-)
-SELECT id FROM event
-"""
+_APPEND_SQL = "SELECT * FROM ledger_append(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::inet, %s, %s, %s)"
 
 
 def consent_state_rebuild() -> tuple[int, int]:
@@ -251,11 +211,34 @@ def consent_state_rebuild() -> tuple[int, int]:
 
 def _append(
     *, subject, purpose, channel, decision, source, actor, evidence, policy_version, idempotency_key
-) -> ConsentEvent:
-    prev_hash = _chain_head(subject.pk, erasing=source == ConsentEvent.Source.ERASURE)
+) -> ConsentEvent | None:
+    """Write the event with ledger_append() (migration 0013): one statement, which is its own
+    transaction when the caller has none open. None when the idempotency key was just used
+    by a concurrent request."""
     occurred_at = timezone.now()
     evidence_digest = evidence.digest()
+    policy_version_id = policy_version.pk if policy_version else None
+    middle = event_hash_sql_middle(
+        purpose_id=purpose.pk, channel=channel, decision=decision, source=source, actor_type=actor.type,
+        actor_id=actor.id, policy_version_id=policy_version_id, occurred_at=occurred_at,
+        evidence_digest=evidence_digest,
+    )  # fmt: skip
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            _APPEND_SQL,
+            [
+                subject.pk, purpose.pk, channel, decision, source, actor.type, actor.id, policy_version_id,
+                occurred_at, evidence_digest, idempotency_key, middle,
+                evidence.ip_address, evidence.user_agent, evidence.language, evidence.text_hash,
+            ],
+        )  # fmt: skip
+        event_id, prev_hash, hash_, erased = cursor.fetchone()
+    if erased and source != ConsentEvent.Source.ERASURE:
+        raise ValidationError({"subject": _("This person's data has been erased; no new consent can be recorded.")})
+    if event_id is None:
+        return None
     event = ConsentEvent(
+        pk=event_id,
         subject=subject,
         purpose=purpose,
         channel=channel,
@@ -267,48 +250,10 @@ def _append(
         occurred_at=occurred_at,
         evidence_digest=evidence_digest,
         prev_hash=prev_hash,
+        hash=hash_,
         idempotency_key=idempotency_key,
     )
-    event.hash = event_hash(
-        subject_id=subject.pk,
-        purpose_id=purpose.pk,
-        channel=channel,
-        decision=decision,
-        source=source,
-        actor_type=actor.type,
-        actor_id=actor.id,
-        policy_version_id=policy_version.pk if policy_version else None,
-        occurred_at=occurred_at,
-        evidence_digest=evidence_digest,
-        prev_hash=prev_hash,
-    )
-    # One statement writes the event, its evidence and both copies of the state: one round trip.
-    with prepared_cursor() as cursor:
-        cursor.execute(
-            _APPEND_SQL,
-            {
-                "subject": subject.pk,
-                "purpose": purpose.pk,
-                "channel": channel,
-                "decision": decision,
-                "source": source,
-                "actor_type": actor.type,
-                "actor_id": actor.id,
-                "policy_version": policy_version.pk if policy_version else None,
-                "occurred_at": occurred_at,
-                "evidence_digest": evidence_digest,
-                "prev_hash": prev_hash,
-                "hash": event.hash,
-                "idempotency_key": idempotency_key,
-                "ip_address": evidence.ip_address,
-                "user_agent": evidence.user_agent,
-                "language": evidence.language,
-                "text_hash": evidence.text_hash,
-                "choice_key": ConsentState.choice_key(purpose.pk, channel),
-            },
-        )
-        event.pk = cursor.fetchone()[0]
-    # The row was written by SQL, not save(): tell Django the instance is now a saved one.
+    # The row was written by SQL, not save(): tell Django the instance is a saved one.
     event._state.adding = False
     event._state.db = connection.alias
     return event
@@ -383,7 +328,7 @@ SELECT count(pg_advisory_xact_lock(hashtextextended(id::text, 0)))
 # after the locks, each head is the event the previous statement wrote (ids follow chain
 # order), and the hash is event_hash's, computed here (chain.event_hash_sql_middle), so
 # no row travels to Python and back. The event's (empty) evidence and both copies of the
-# current state are written in the same statement, as _APPEND_SQL does for one event.
+# current state are written in the same statement, as ledger_append() does for one event.
 _APPEND_CHOICE_SQL = """
 WITH new AS MATERIALIZED (  -- the head subquery once a row, not once a use
     SELECT s.id AS subject_id,
