@@ -139,6 +139,7 @@ class ConsentEvent(models.Model):
     # Who acted, as a label rather than a foreign key: erasing a user must not touch events.
     actor_type = models.CharField(_("actor type"), max_length=16, choices=ActorType.choices)
     actor_id = models.CharField(_("actor"), max_length=64, blank=True)
+    # Indexed by ledger_consentevent_cites, only where set.
     policy_version = models.ForeignKey(
         PolicyVersion,
         verbose_name=_("policy version"),
@@ -146,6 +147,7 @@ class ConsentEvent(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now, editable=False)
     evidence_digest = models.CharField(_("evidence digest"), max_length=64, blank=True, editable=False)
@@ -165,6 +167,13 @@ class ConsentEvent(models.Model):
             # The back office's weekly figures read a date range; the decision rides along so
             # the count is an index-only scan.
             models.Index(fields=["occurred_at"], include=["decision"], name="ledger_consentevent_occurred"),
+            # Read only to find the events citing a policy version (deleting one: PROTECT and
+            # the foreign key's check): most events cite none, and need no entry.
+            models.Index(
+                fields=["policy_version"],
+                condition=models.Q(policy_version__isnull=False),
+                name="ledger_consentevent_cites",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
