@@ -54,10 +54,15 @@ class IdempotencyConflict(Exception):
 IDEMPOTENCY_KEY_MAX_LENGTH = 100
 
 
+# Choices' `values` builds a new list on every read; these are read on every event.
+_DECISIONS = frozenset(ConsentEvent.Decision.values)
+_SOURCES = frozenset(ConsentEvent.Source.values)
+
+
 def _validate(*, purpose: Purpose, channel: str | None, decision: str, source: str, policy_version) -> None:
-    if decision not in ConsentEvent.Decision.values:
+    if decision not in _DECISIONS:
         raise ValidationError({"decision": _("Must be one of: %s.") % ", ".join(ConsentEvent.Decision.values)})
-    if source not in ConsentEvent.Source.values:
+    if source not in _SOURCES:
         raise ValidationError({"source": _("Must be one of: %s.") % ", ".join(ConsentEvent.Source.values)})
     channel_validate(purpose=purpose, channel=channel)
     erasing = source == ConsentEvent.Source.ERASURE
@@ -129,6 +134,7 @@ def consent_record(
     channel = channel or None
     _validate(purpose=purpose, channel=channel, decision=decision, source=source, policy_version=policy_version)
     evidence = evidence or Evidence()
+    evidence_digest = evidence.digest()
     request = {
         "subject_id": subject.pk,
         "purpose_id": purpose.pk,
@@ -136,7 +142,7 @@ def consent_record(
         "decision": decision,
         "source": source,
         "policy_version_id": policy_version.pk if policy_version else None,
-        "evidence_digest": evidence.digest(),
+        "evidence_digest": evidence_digest,
     }
     key = _scoped_idempotency_key(idempotency_key, actor)
     if key:
@@ -151,6 +157,7 @@ def consent_record(
         source=source,
         actor=actor,
         evidence=evidence,
+        evidence_digest=evidence_digest,
         policy_version=policy_version,
         idempotency_key=key,
     )
@@ -210,13 +217,12 @@ def consent_state_rebuild() -> tuple[int, int]:
 
 
 def _append(
-    *, subject, purpose, channel, decision, source, actor, evidence, policy_version, idempotency_key
+    *, subject, purpose, channel, decision, source, actor, evidence, evidence_digest, policy_version, idempotency_key
 ) -> ConsentEvent | None:
     """Write the event with ledger_append() (migration 0013): one statement, which is its own
     transaction when the caller has none open. None when the idempotency key was just used
     by a concurrent request."""
     occurred_at = timezone.now()
-    evidence_digest = evidence.digest()
     policy_version_id = policy_version.pk if policy_version else None
     middle = event_hash_sql_middle(
         purpose_id=purpose.pk, channel=channel, decision=decision, source=source, actor_type=actor.type,
