@@ -8,12 +8,12 @@ import time
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from consent.accounts.models import Subject
 from consent.ledger.chain import Evidence, event_hash
-from consent.ledger.models import ConsentEvent, ConsentEvidence
+from consent.ledger.models import ConsentEvent, ConsentEvidence, ConsentState, CurrentChoices
 from consent.ledger.services import Actor, consent_record
 from consent.policies.models import PolicyDocument
 from consent.policies.services import policy_version_create, policy_version_publish
@@ -104,3 +104,18 @@ def test_two_retries_racing_with_one_key_record_one_event():
     winner, loser = outcome["first"], outcome["second"]
     assert (loser.pk, loser.created, winner.created) == (winner.pk, False, True)
     assert ConsentEvent.objects.filter(subject=person).count() == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_outside_a_transaction_the_statement_commits_or_leaves_nothing():
+    """With no transaction open, ledger_append() is its own: the foreign keys are checked at
+    its commit, so an event for a person who does not exist fails whole, at once."""
+    person = subject_for("present@example.com")
+    event = record(person, "research", "withdrawn")
+    missing = Subject(pk="00000000-0000-4000-8000-000000000001")
+    with pytest.raises(IntegrityError):
+        record(missing, "research", "withdrawn")
+    assert list(ConsentEvent.objects.all()) == [event]
+    assert not ConsentEvidence.objects.exclude(event=event).exists()
+    assert not ConsentState.objects.exclude(subject=person).exists()
+    assert not CurrentChoices.objects.exclude(subject=person).exists()
