@@ -8,6 +8,12 @@ from consent.accounts.services import api_key_create
 from tests.factories import UserFactory, staff_login
 
 
+def pytest_configure(config):
+    from tests.template_database import TemplateDatabase
+
+    config.pluginmanager.register(TemplateDatabase(), "template-database")
+
+
 def pytest_collection_modifyitems(config, items):
     skip_redis = pytest.mark.skip(reason="needs Redis: set REDIS_URL (make test does on CI)")
     skip_browser = pytest.mark.skip(reason="needs Chromium at /usr/bin/chromium (apt-get install chromium)")

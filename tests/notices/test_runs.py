@@ -135,11 +135,15 @@ def test_a_run_killed_halfway_and_restarted_emails_each_user_exactly_once(polici
 @pytest.mark.redis
 @pytest.mark.timeout(600)
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_ten_thousand_users_each_get_exactly_one_email_through_real_workers_despite_a_crash(monkeypatch, capsys):
+def test_two_thousand_users_each_get_exactly_one_email_through_real_workers_despite_a_crash(monkeypatch, capsys):
     """Two worker processes on Redis send while this process queues the batches (killed in
-    the sixth, then restarted by the command): 10,000 users, 10,000 emails at the server."""
+    the sixth, then restarted by the command): 2,000 users, 2,000 emails at the server.
+
+    What it proves is the crash, the restart and real workers sending while batches are still
+    being queued: ten batches of 200 show that as well as ten of 1,000 did (no requirement
+    names a count), in a fifth of the time."""
     policies_demo_seed()
-    users = 10_000
+    users = 2_000
     _users(users)
     # The publication's own start is lost (say, the process died right after the commit).
     monkeypatch.setattr(signals, "notice_run_start", lambda **kwargs: None)
@@ -152,7 +156,7 @@ def test_ten_thousand_users_each_get_exactly_one_email_through_real_workers_desp
             with publishing_to(broker_url(), worker.queue):
                 revive = _killed_in_the_sixth_batch(monkeypatch)
                 with pytest.raises(SystemExit):
-                    call_command("send_policy_notice", "privacy-policy:3.0", "--here")
+                    call_command("send_policy_notice", "privacy-policy:3.0", "--here", "--batch-size", "200")
                 revive()
                 call_command("send_policy_notice", "privacy-policy:3.0", "--here")
                 received = server.wait_for(users, timeout=480)
@@ -166,8 +170,8 @@ def test_ten_thousand_users_each_get_exactly_one_email_through_real_workers_desp
     assert len(emails) == users == len({email.to_address for email in emails})
     assert len(received) == users
     assert set(received) == {email.message_id for email in emails}
-    assert "Resumed the notice of privacy-policy 3.0: 10000 users in 10 batches" in capsys.readouterr().out
-    print(f"10,000 notices queued and delivered in {elapsed:.1f} s")
+    assert "Resumed the notice of privacy-policy 3.0: 2000 users in 10 batches" in capsys.readouterr().out
+    print(f"2,000 notices queued and delivered in {elapsed:.1f} s")
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

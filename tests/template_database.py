@@ -1,0 +1,92 @@
+"""Each pytest process's test database is a copy of a migrated template, not a migration of
+its own: migrating costs each xdist worker seconds of CPU, copying a database a fraction of it.
+
+The template (`test_<name>_template`) is migrated by the first process that finds it missing
+or out of date (a PostgreSQL advisory lock makes the others wait) and kept between runs. It is
+out of date when its fingerprint, stored as the database's comment, differs: the fingerprint
+covers every migration's source, what post_migrate writes (the roles, the identity key's
+fingerprint) and Django's version. Tests never use the template itself; every run starts from
+fresh copies of it, as it would from fresh migrations.
+
+A plugin registered at configure time, as `make mutation`'s (mutation/pytest_db_slots.py),
+which registers after this one and so keeps its own database slots."""
+
+import hashlib
+import inspect
+import sys
+
+import django
+import pytest
+
+from consent.accounts import roles, signals
+from consent.accounts.identity import identity_key_fingerprint
+
+
+def _fingerprint() -> str:
+    from django.db.migrations.loader import MigrationLoader
+
+    digest = hashlib.sha256(f"{django.get_version()}:{identity_key_fingerprint()}".encode())
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    modules = {roles.__name__, signals.__name__} | {m.__module__ for m in loader.disk_migrations.values()}
+    for name in sorted(modules):
+        digest.update(name.encode())
+        digest.update(inspect.getsource(sys.modules[name]).encode())
+    return digest.hexdigest()
+
+
+def _template_ready(connection, template: str) -> None:
+    """Migrate `template` unless it is there with today's fingerprint. Call under the lock."""
+    from django.conf import settings
+
+    fingerprint = _fingerprint()
+    with connection.creation._nodb_cursor() as cursor:
+        cursor.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [template])
+        row = cursor.fetchone()
+    if row and row[0] == fingerprint:
+        return
+    test_settings = connection.settings_dict["TEST"]
+    name, test_name = connection.settings_dict["NAME"], test_settings.get("NAME")
+    test_settings["NAME"] = template
+    try:
+        connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    finally:
+        connection.close()
+        connection.close_pool()
+        settings.DATABASES[connection.alias]["NAME"] = connection.settings_dict["NAME"] = name
+        test_settings["NAME"] = test_name
+    with connection.creation._nodb_cursor() as cursor:
+        # A literal: COMMENT takes no parameters, and the fingerprint is hex.
+        cursor.execute(f"COMMENT ON DATABASE {connection.ops.quote_name(template)} IS '{fingerprint}'")
+
+
+class TemplateDatabase:
+    @pytest.fixture(scope="session")
+    def django_db_setup(self, request, django_test_environment, django_db_blocker, django_db_modify_db_settings):
+        from django.conf import settings
+        from django.db import connections
+
+        connection = connections["default"]
+        creation = connection.creation
+        original_name = connection.settings_dict["NAME"]
+        test_name = creation._get_test_db_name()  # with xdist's _gwN suffix
+        template = f"test_{original_name}_template"
+        quote = connection.ops.quote_name
+        with django_db_blocker.unblock():
+            with creation._nodb_cursor() as lock:
+                lock.execute("SELECT pg_advisory_lock(hashtext(%s))", [template])
+                try:
+                    _template_ready(connection, template)
+                    with creation._nodb_cursor() as cursor:
+                        cursor.execute(f"DROP DATABASE IF EXISTS {quote(test_name)}")
+                        cursor.execute(f"CREATE DATABASE {quote(test_name)} TEMPLATE {quote(template)}")
+                finally:
+                    lock.execute("SELECT pg_advisory_unlock(hashtext(%s))", [template])
+            connection.close()
+            connection.close_pool()
+            settings.DATABASES[connection.alias]["NAME"] = connection.settings_dict["NAME"] = test_name
+            # What a serialized_rollback test puts back after its flush.
+            connection._test_serialized_contents = creation.serialize_db_to_string()
+            connection.ensure_connection()
+        yield
+        with django_db_blocker.unblock():
+            creation.destroy_test_db(original_name, verbosity=0)
