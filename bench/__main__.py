@@ -43,6 +43,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--scrub-entries", type=int, default=5_000_000, help="suppression entries scrubbed against (default 5,000,000)"
     )
+    parser.add_argument(
+        "--import-export-lines",
+        type=int,
+        default=20_000,
+        help="lines django-import-export imports beside ours (default 20,000; 0 skips)",
+    )
     parser.add_argument("--only-suppression", action="store_true", help="only the suppression figures")
     parser.add_argument("--only-banner", action="store_true", help="only the cookie banner's HTTP figures")
     parser.add_argument("--only-admin", action="store_true", help="only the back office's page times")
@@ -234,6 +240,7 @@ def run_suppression(args: argparse.Namespace, suppression) -> int:
             scrub_lines=args.scrub_lines,
             scrub_entries=args.scrub_entries,
             subjects=args.subjects,
+            import_export_lines=args.import_export_lines,
         )
     )
     return 0

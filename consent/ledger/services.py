@@ -330,41 +330,57 @@ _LOCK_MANY_SQL = """
 SELECT count(pg_advisory_xact_lock(hashtextextended(id::text, 0)))
   FROM (SELECT id FROM unnest(%(subjects)s::uuid[]) AS i(id) ORDER BY id) ordered
 """
-# One statement per choice appends that choice's event to each person's chain: read
-# after the locks, each head is the event the previous statement wrote (ids follow chain
-# order), and the hash is event_hash's, computed here (chain.event_hash_sql_middle), so
-# no row travels to Python and back. The event's (empty) evidence and both copies of the
-# current state are written in the same statement, as ledger_append() does for one event.
-_APPEND_CHOICE_SQL = """
-WITH new AS MATERIALIZED (  -- the head subquery once a row, not once a use
-    SELECT s.id AS subject_id,
+# One statement appends every chosen event of every person in the batch: read after the
+# locks, each head is the person's last event; the recursive part walks each person's new
+# events in the choices' order, each hashed over its predecessor's hash (event_hash's bytes,
+# computed here: chain.event_hash_sql_middle), and the insert gives them ids in that order,
+# so ids follow chain order. The events' (empty) evidence, their ConsentState rows and one
+# CurrentChoices update per person (all their choices at once) are written in the same
+# statement, as ledger_append() does for one event. No row travels to Python and back.
+_APPEND_MANY_SQL = """
+WITH RECURSIVE people AS MATERIALIZED (  -- the head subquery once a person, not once a use
+    SELECT s.id AS subject_id, cc.choices,
            COALESCE((SELECT e.hash FROM ledger_consentevent e WHERE e.subject_id = s.id ORDER BY e.id DESC LIMIT 1),
-                    %(genesis)s) AS prev_hash
+                    %(genesis)s) AS head
       FROM accounts_subject s
       LEFT JOIN ledger_currentchoices cc ON cc.subject_id = s.id
      WHERE s.id = ANY(%(subjects)s::uuid[]) AND s.erased_at IS NULL
-       AND NOT (%(only_changes)s AND COALESCE(cc.choices -> %(choice_key)s ->> 0 = %(decision)s, false))
+), wanted AS MATERIALIZED (  -- each person's new events, numbered in chain order
+    SELECT p.subject_id, p.head, c.purpose, c.channel, c.middle,
+           row_number() OVER (PARTITION BY p.subject_id ORDER BY c.position) AS n
+      FROM people p
+     CROSS JOIN unnest(%(purposes)s::text[], %(channels)s::text[], %(choice_keys)s::text[], %(middles)s::text[])
+           WITH ORDINALITY AS c(purpose, channel, choice_key, middle, position)
+     WHERE NOT (%(only_changes)s AND COALESCE(p.choices -> c.choice_key ->> 0 = %(decision)s, false))
+), chained AS (
+    SELECT subject_id, n, purpose, channel, head AS prev_hash,
+           encode(sha256(convert_to('["' || subject_id::text || middle || head || '"]', 'UTF8')), 'hex') AS hash
+      FROM wanted WHERE n = 1
+    UNION ALL
+    SELECT w.subject_id, w.n, w.purpose, w.channel, c.hash,
+           encode(sha256(convert_to('["' || w.subject_id::text || w.middle || c.hash || '"]', 'UTF8')), 'hex')
+      FROM chained c JOIN wanted w ON w.subject_id = c.subject_id AND w.n = c.n + 1
 ), event AS (
     INSERT INTO ledger_consentevent
         (subject_id, purpose_id, channel, decision, source, actor_type, actor_id, policy_version_id,
          occurred_at, evidence_digest, prev_hash, hash, idempotency_key)
-    SELECT subject_id, %(purpose)s, %(channel)s, %(decision)s, %(source)s, %(actor_type)s, %(actor_id)s, NULL,
-           %(occurred_at)s, %(evidence_digest)s, prev_hash,
-           encode(sha256(convert_to('["' || subject_id::text || %(hash_middle)s || prev_hash || '"]', 'UTF8')), 'hex'),
-           NULL
-      FROM new ORDER BY subject_id
-    RETURNING id, subject_id
+    SELECT subject_id, purpose, channel, %(decision)s, %(source)s, %(actor_type)s, %(actor_id)s, NULL,
+           %(occurred_at)s, %(evidence_digest)s, prev_hash, hash, NULL
+      FROM chained ORDER BY subject_id, n
+    RETURNING id, subject_id, purpose_id, channel
 ), evidence AS (
     INSERT INTO ledger_consentevidence (event_id, ip_address, user_agent, language, text_hash)
     SELECT id, NULL, '', '', '' FROM event
 ), state AS (
     INSERT INTO ledger_consentstate (subject_id, purpose_id, channel, decision, event_id, updated_at)
-    SELECT subject_id, %(purpose)s, %(channel)s, %(decision)s, id, %(occurred_at)s FROM event
+    SELECT subject_id, purpose_id, channel, %(decision)s, id, %(occurred_at)s FROM event
     ON CONFLICT ON CONSTRAINT ledger_consentstate_unique
     DO UPDATE SET decision = EXCLUDED.decision, event_id = EXCLUDED.event_id, updated_at = EXCLUDED.updated_at
-), choices AS (
+), choices AS (  -- keys as ConsentState.choice_key (projection.CHOICES_FROM_STATES)
     INSERT INTO ledger_currentchoices (subject_id, choices)
-    SELECT subject_id, jsonb_build_object(%(choice_key)s::text, jsonb_build_array(%(decision)s::text, id)) FROM event
+    SELECT subject_id,
+           jsonb_object_agg(purpose_id || COALESCE('/' || channel, ''), jsonb_build_array(%(decision)s::text, id))
+      FROM event GROUP BY subject_id
     ON CONFLICT (subject_id) DO UPDATE SET choices = ledger_currentchoices.choices || EXCLUDED.choices
 )
 SELECT count(*) FROM event
@@ -382,7 +398,8 @@ def consent_record_many(
 ) -> int:
     """Append the same choices (purpose, channel) to each person's chain: what consent_record
     does for one event, for up to BULK_LOCK_LIMIT people in one transaction: one statement
-    takes the locks, then one statement per choice writes everyone's event. Erased people and unknown ids are skipped. Returns the events written.
+    takes the locks, one more writes every event. Erased people and unknown ids are skipped.
+    Returns the events written.
 
     Same guarantees as consent_record: every writer of a person's chain holds that person's
     advisory lock (taken here in subject-id order), the heads are read under the locks, and
@@ -397,7 +414,6 @@ def consent_record_many(
         return 0
     evidence_digest = Evidence().digest()
     ids = sorted({str(subject_id) for subject_id in subject_ids})
-    written = 0
     with transaction.atomic(), prepared_cursor() as cursor:
         cursor.execute(_LOCK_MANY_SQL, {"subjects": ids})
         occurred_at = timezone.now()
@@ -405,20 +421,20 @@ def consent_record_many(
             "decision": decision, "source": source, "actor_type": actor.type, "actor_id": actor.id,
             "occurred_at": occurred_at, "evidence_digest": evidence_digest,
         }  # fmt: skip
-        for purpose_id, channel in choices:
-            middle = event_hash_sql_middle(purpose_id=purpose_id, channel=channel, policy_version_id=None, **shared)
-            cursor.execute(
-                _APPEND_CHOICE_SQL,
-                {
-                    **shared,
-                    "subjects": ids,
-                    "purpose": purpose_id,
-                    "channel": channel,
-                    "choice_key": ConsentState.choice_key(purpose_id, channel),
-                    "only_changes": only_changes,
-                    "genesis": ConsentEvent.GENESIS_HASH,
-                    "hash_middle": middle,
-                },
-            )
-            written += cursor.fetchone()[0]
-    return written
+        cursor.execute(
+            _APPEND_MANY_SQL,
+            {
+                **shared,
+                "subjects": ids,
+                "purposes": [purpose_id for purpose_id, _channel in choices],
+                "channels": [channel for _purpose_id, channel in choices],
+                "choice_keys": [ConsentState.choice_key(purpose_id, channel) for purpose_id, channel in choices],
+                "middles": [
+                    event_hash_sql_middle(purpose_id=purpose_id, channel=channel, policy_version_id=None, **shared)
+                    for purpose_id, channel in choices
+                ],
+                "only_changes": only_changes,
+                "genesis": ConsentEvent.GENESIS_HASH,
+            },
+        )
+        return cursor.fetchone()[0]

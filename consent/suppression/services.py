@@ -10,11 +10,14 @@ withdrawal events are written together or not at all, and a retry finishes what 
 
 import hashlib
 import queue
+import tempfile
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import islice
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -161,10 +164,10 @@ SELECT st.digest, %(purpose)s, %(channel)s, %(reason)s, %(source)s, now(), %(cre
  ORDER BY st.digest  -- the unique index is (scope, digest): sorted rows fill its pages in order
 ON CONFLICT DO NOTHING
 """
-_KNOWN_BATCH_SQL = """
-SELECT subject_id, digest FROM suppression_known
- WHERE subject_id > %(after)s::uuid ORDER BY subject_id LIMIT %(limit)s
-"""
+# The merge sorts its digests (about 110 bytes a row in the sort): a million of them in memory,
+# where the default work_mem would spill them to disk and merge the runs back.
+_SORT_MEMORY_SQL = "SET LOCAL work_mem = '128MB'"
+_NO_KNOWN_SQL = "CREATE TEMP TABLE suppression_known (subject_id uuid, digest bytea)"
 _MERGE_KNOWN_SQL = """
 INSERT INTO suppression_suppressionentry
        (identifier_digest, purpose, channel, reason, source, created_at, created_by, note)
@@ -200,71 +203,78 @@ def staging_merge(
     choices = scope_choices(purpose=purpose, channel=channel)
     result = MergeResult()
     started = time.perf_counter()
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, tempfile.TemporaryFile() as spool:
         cursor.execute(f"SELECT count(*) FROM {STAGING_TABLE}")
         result.valid = cursor.fetchone()[0]
         cursor.execute("DROP TABLE IF EXISTS suppression_known")
-        if choices:
-            cursor.execute(_KNOWN_SQL)
-            # The batches below walk it in subject-id order: without an index, each would sort it all.
-            cursor.execute("CREATE INDEX ON suppression_known (subject_id)")
-            cursor.execute("SELECT count(*) FROM suppression_known")
-            known = cursor.fetchone()[0]
-        else:
-            cursor.execute("CREATE TEMP TABLE suppression_known (subject_id uuid, digest bytea)")
-            known = 0
+        cursor.execute(_KNOWN_SQL if choices else _NO_KNOWN_SQL)
+        known = _known_spool(cursor, spool)
         result.timings["known people found"] = time.perf_counter() - started
-        with transaction.atomic():
-            cursor.execute(_ASYNC_COMMIT_SQL)
-            cursor.execute(_MERGE_UNKNOWN_SQL, params)
-            result.added += cursor.rowcount
-        result.timings["unknown addresses merged"] = time.perf_counter() - started - sum(result.timings.values())
-        if progress:
-            progress(0 if known else 1)
-    done = 0
-    started = time.perf_counter()
-    if known:
         merge_batch = partial(_known_batch_merge, params=params, choices=choices, actor=actor, source=ledger_source)
         # Inside a caller's transaction (a few digests) other connections would not see its
-        # rows: one writer, this connection.
+        # rows: one writer, this connection, after the unknown addresses.
         writers = 1 if connection.in_atomic_block else KNOWN_WRITERS
-        for added, withdrawals, people in _batches_written(merge_batch, writers):
-            result.added += added
-            result.withdrawals += withdrawals
-            done += people
+        with KnownWriters(merge_batch, _spooled_batches(spool), writers) as known_writers:
+            started = time.perf_counter()
+            with transaction.atomic():
+                cursor.execute(_ASYNC_COMMIT_SQL)
+                cursor.execute(_SORT_MEMORY_SQL)
+                cursor.execute(_MERGE_UNKNOWN_SQL, params)
+                result.added += cursor.rowcount
+            result.timings["unknown addresses merged"] = time.perf_counter() - started
             if progress:
-                progress(done / known)
-    result.timings["known people merged, with their events"] = time.perf_counter() - started
+                progress(0 if known else 1)
+            done = 0
+            for added, withdrawals, people in known_writers.results():
+                result.added += added
+                result.withdrawals += withdrawals
+                done += people
+                if progress:
+                    progress(done / known)
+        # The known people's writers started with the unknown merge: this is how long they went on after it.
+        result.timings["known people's entries and events, after that"] = (
+            time.perf_counter() - started - result.timings["unknown addresses merged"]
+        )
     _durable()
     return result
 
 
 # Connections writing known people's batches at once: each person's chain is their own
 # and the batches are disjoint, so the writers never wait on each other's locks, and the
-# database's work (the events' indexes, the state upserts) spreads over the cores.
+# database's work (the events' indexes, the state upserts) spreads over the cores. They
+# start with the unknown addresses' merge, which runs beside them on the import's own
+# connection (the entries they add are disjoint: known digests there, the rest here).
 KNOWN_WRITERS = 2
 
 
-def _known_batches():
-    """Batches of BULK_LOCK_LIMIT (subject id, digest) from suppression_known, in subject order."""
-    after = "00000000-0000-0000-0000-000000000000"
-    while True:
-        with connection.cursor() as cursor:
-            cursor.execute(_KNOWN_BATCH_SQL, {"after": after, "limit": BULK_LOCK_LIMIT})
-            batch = cursor.fetchall()
-        if not batch:
-            return
-        after = str(batch[-1][0])
-        yield batch
+def _known_spool(cursor, spool) -> int:
+    """Write suppression_known to `spool` (a file: flat memory) in subject-id order, one
+    `subject id<TAB>\\x digest hex` line a person, so that other connections can write their
+    batches while this one is busy; return how many people it holds."""
+    with cursor.connection.cursor() as pg:
+        with pg.copy("COPY (SELECT subject_id, digest FROM suppression_known ORDER BY subject_id) TO STDOUT") as copy:
+            for block in copy:
+                spool.write(block)
+    spool.seek(0)
+    return sum(1 for _line in spool)
+
+
+def _spooled_batches(spool) -> Iterator[list[tuple[str, bytes]]]:
+    """Batches of BULK_LOCK_LIMIT (subject id, digest) from _known_spool's file."""
+    spool.seek(0)
+    while batch := list(islice(spool, BULK_LOCK_LIMIT)):
+        yield [
+            (subject_id.decode(), bytes.fromhex(digest[3:].decode())) for subject_id, digest in map(bytes.split, batch)
+        ]
 
 
 def _known_batch_merge(batch, *, params: dict, choices, actor: Actor, source: str) -> tuple[int, int, int]:
     """One batch of known people: their entries and, for each whose entry is new, the
     withdrawals, in one transaction. Returns (entries added, events written, people)."""
-    by_digest = {bytes(digest): subject_id for subject_id, digest in batch}
+    by_digest = {digest: subject_id for subject_id, digest in batch}
     with transaction.atomic(), prepared_cursor() as cursor:
         cursor.execute(_ASYNC_COMMIT_SQL)
-        cursor.execute(_MERGE_KNOWN_SQL, {**params, "digests": list(by_digest)})
+        cursor.execute(_MERGE_KNOWN_SQL, {**params, "digests": sorted(by_digest)})
         new = [by_digest[bytes(row[0])] for row in cursor.fetchall()]
         withdrawals = consent_record_many(
             subject_ids=new,
@@ -277,58 +287,60 @@ def _known_batch_merge(batch, *, params: dict, choices, actor: Actor, source: st
     return len(new), withdrawals, len(batch)
 
 
-def _stop_put(batches: queue.Queue, running) -> None:
-    """Tell one writer to stop; if every writer has already stopped (each on an error) and
-    the queue is full, nobody would take it: give up rather than wait forever."""
-    while True:
+class KnownWriters:
+    """merge_batch of every batch, on `writers` threads (each with its own connection,
+    closed at the end), started on entering: `results()` yields each batch's result as it
+    is done, and raises the first writer's error. With one writer, nothing runs before
+    `results()`, which writes the batches on this thread's connection.
+
+    On leaving early (an error here or in a writer) the writers stop after their batch."""
+
+    def __init__(self, merge_batch, batches: Iterator, writers: int):
+        self._merge_batch = merge_batch
+        self._batches = batches
+        self._writers = writers
+        self._lock = threading.Lock()  # the batches' iterator is shared
+        self._stop = threading.Event()
+        self._done: queue.Queue = queue.Queue()
+        self._running: list = []
+
+    def __enter__(self) -> "KnownWriters":
+        if self._writers > 1:
+            self._pool = ThreadPoolExecutor(max_workers=self._writers, thread_name_prefix="suppression-writer")
+            self._running = [self._pool.submit(self._write) for _ in range(self._writers)]
+        return self
+
+    def _next(self):
+        with self._lock:
+            return None if self._stop.is_set() else next(self._batches, None)
+
+    def _write(self) -> None:
         try:
-            batches.put(None, timeout=0.1)
-            return
-        except queue.Full:
-            if all(future.done() for future in running):
-                return
-
-
-def _batches_written(merge_batch, writers: int):
-    """merge_batch of every known batch, on `writers` connections (threads, each with its
-    own connection, closed at the end); yields each batch's result as it is done. This
-    connection reads the batches: suppression_known is its temporary table."""
-    if writers == 1:
-        for batch in _known_batches():
-            yield merge_batch(batch)
-        return
-    batches: queue.Queue = queue.Queue(maxsize=writers)
-    results: queue.Queue = queue.Queue()
-
-    def writer() -> None:
-        try:
-            while (batch := batches.get()) is not None:
-                results.put(merge_batch(batch))
+            while (batch := self._next()) is not None:
+                self._done.put(self._merge_batch(batch))
+        except BaseException:
+            self._stop.set()
+            raise
         finally:
             connection.close()  # this thread's own connection
 
-    with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="suppression-writer") as pool:
-        running = [pool.submit(writer) for _ in range(writers)]
-        try:
-            for batch in _known_batches():
-                while True:
-                    failed = next((f for f in running if f.done()), None)
-                    if failed is not None:
-                        failed.result()  # a writer stopped: raise its error here
-                    try:
-                        batches.put(batch, timeout=0.1)
-                        break
-                    except queue.Full:
-                        pass
-                while not results.empty():
-                    yield results.get()
-        finally:
-            for _ in running:
-                _stop_put(batches, running)
-        for future in running:
-            future.result()
-    while not results.empty():
-        yield results.get()
+    def results(self) -> Iterator[tuple]:
+        if not self._running:
+            for batch in self._batches:
+                yield self._merge_batch(batch)
+            return
+        while not all(future.done() for future in self._running) or not self._done.empty():
+            try:
+                yield self._done.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        for future in self._running:
+            future.result()  # a writer's error, raised here
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self._stop.set()
+        if self._running:
+            self._pool.shutdown(wait=True)
 
 
 # The merge's transactions commit without waiting for their WAL to reach disk (hundreds of

@@ -128,6 +128,13 @@ def test_phone_digest_matches_across_formats():
         "a@example.c",
         ("a" * 65) + "@example.com",
         "a@" + ("b" * 64) + ".example",
+        # the plain pattern's possessive local part and whole-string match
+        "dot.@example.com",
+        "a.b.c-d+e@example.com",
+        "a@b@example.com",
+        "alice@example.com.",
+        "alice@sub-.example.com",
+        "alice@" + ("b" * 63) + ".example",
     ],
 )
 def test_the_fast_path_agrees_with_the_full_canonicalisation(raw):
@@ -150,6 +157,11 @@ def test_the_batch_digests_agree_with_email_digest_and_leave_the_rest_to_it():
     digests = plain_email_digests(values)
     assert digests[:2] == [email_digest(values[0]), email_digest(values[1])]
     assert digests[2:] == [None] * 7  # each goes through email_digest (or is rejected) one by one
+
+
+def test_the_batch_path_matches_whole_values_only():
+    # No strip there: a value with a line break or a space after it goes to email_digest.
+    assert plain_email_digests(["alice@example.com\n", "alice@example.com ", "x alice@example.com"]) == [None] * 3
 
 
 @pytest.mark.parametrize("key", ["k", "a-typical-production-key-0123456789", "x" * 64, "y" * 65, "ünïcödé-key"])

@@ -222,10 +222,9 @@ def test_the_merge_reports_its_progress_batch_by_batch(monkeypatch, known, steps
 def test_when_every_known_people_writer_fails_the_error_is_raised_not_waited_on(monkeypatch):
     # Both writers fail on their first batch while more are queued: the import must stop
     # with the error (and be re-run, idempotently), never hang on a queue nobody reads.
-    monkeypatch.setattr(services, "_known_batches", lambda: iter([[("s", b"d")]] * 6))
-
     def merge_batch(batch):
         raise RuntimeError("the database went away")
 
     with pytest.raises(RuntimeError, match="went away"):
-        list(services._batches_written(merge_batch, 2))
+        with services.KnownWriters(merge_batch, iter([[("s", b"d")]] * 6), 2) as writers:
+            list(writers.results())
