@@ -66,6 +66,7 @@ MODULES = {
 # pytest_add_cli_args_test_selection: mutmut runs the whole selection twice before the
 # first mutant (timings, then a clean run), minutes each on a shared machine.
 TESTS = {
+    "ledger/rules": ["tests/ledger", "tests/decisions"],  # the two areas whose writes it checks
     "ledger/chain": ["tests/ledger", "tests/security/test_ledger_tampering.py"],
     "decisions/rules": ["tests/decisions"],
     "suppression/services": ["tests/suppression", "tests/decisions/test_unsubscribe.py"],
