@@ -31,11 +31,12 @@ def tamper(*statements: tuple[str, list]) -> None:
                 cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER ALL")
 
 
-def rewrite_chain_from(event: ConsentEvent, **changes) -> None:
+def rewrite_chain_from(event: ConsentEvent, *, prev_hash: str | None = None, **changes) -> None:
     """Edit one event and re-hash it and every later event of its chain, so the chain by
-    itself verifies again: the attack only an anchor outside the table can reveal."""
+    itself verifies again: the attack only an anchor outside the table can reveal. With
+    `prev_hash`, the event is re-linked to it (the genesis hash: it claims to start the chain)."""
     chain = list(ConsentEvent.objects.filter(subject_id=event.subject_id, id__gte=event.pk).order_by("id"))
-    statements, prev_hash = [], chain[0].prev_hash
+    statements, prev_hash = [], chain[0].prev_hash if prev_hash is None else prev_hash
     for index, current in enumerate(chain):
         if index == 0:
             for field, value in changes.items():

@@ -1,17 +1,20 @@
 """verify_ledger: the chains recompute, match the latest checkpoint, and the state matches them.
 (Each attack of the outside tester has its own test in tests/security/test_ledger_tampering.py.)"""
 
+import hashlib
 import io
+import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.utils import timezone
 
 from consent.ledger.chain import Evidence, ledger_verify
 from consent.ledger.models import ConsentEvent, ConsentState, CurrentChoices
 from consent.ledger.services import consent_evidence_erase, consent_state_rebuild, ledger_checkpoint_take
 from tests.factories import record, subject_for
-from tests.ledger.tampering import tamper
+from tests.ledger.tampering import rewrite_chain_from, tamper
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +24,12 @@ def chain():
     alice = subject_for("alice@example.com")
     bob = subject_for("bob@example.com")
     events = [
-        record(alice, "primary_use", source="registration", evidence=Evidence(ip_address="192.0.2.1", language="en")),
+        record(
+            alice,
+            "primary_use",
+            source="registration",
+            evidence=Evidence(ip_address="192.0.2.1", language="en", text_hash=hashlib.sha256(b"notice").hexdigest()),
+        ),
         record(alice, "marketing_own", "withdrawn", channel="email"),
         record(bob, "primary_use", source="registration"),
         record(alice, "cookies_analytics", "granted"),
@@ -201,3 +209,95 @@ def test_past_fifty_problems_the_first_fifty_are_listed_and_the_rest_counted():
     with pytest.raises(CommandError, match="NOT intact: 54 problem") as raised:
         call_command("verify_ledger")
     assert "… and 4 more" in str(raised.value)
+
+
+NO_CHECKPOINT = (
+    "no checkpoint has been taken, so nothing outside these tables vouches for the events "
+    "(a chain deleted whole or cut short would look the same): run manage.py ledger_checkpoint"
+)
+
+
+def test_without_any_checkpoint_the_operator_is_told_what_to_run():
+    record(subject_for("early@example.com"), "primary_use", source="registration")
+    assert ledger_verify().problems == [NO_CHECKPOINT]
+
+
+def test_verifying_one_subject_reports_nothing_of_another_persons_damage(chain):
+    alice, bob, events = chain
+    # Alice loses her last event (a chain cut short) and the evidence of her first.
+    tamper(
+        ("DELETE FROM ledger_consentevidence WHERE event_id IN (%s, %s)", [events[0].pk, events[4].pk]),
+        ("DELETE FROM ledger_consentevent WHERE id = %s", [events[4].pk]),
+    )
+    result = ledger_verify(subject=bob)
+    assert result.problems == [] and result.intact
+    assert (result.events_checked, result.subjects_checked) == (1, 1)
+    problems = ledger_verify(subject=alice).problems
+    assert any(f"the chain of subject {alice.pk} has 3 events up to event #{events[4].pk}" in p for p in problems)
+    assert (
+        f"the evidence of 1 events of subject {alice.pk} is missing (first: event #{events[0].pk}), "
+        "and it was never erased"
+    ) in problems
+
+
+def test_an_event_rewritten_to_start_its_chain_again_is_named(chain):
+    alice, _bob, events = chain
+    # events[3] (Alice's third) is re-linked to the genesis hash and the rest of her chain
+    # re-hashed: as if the events before it had never been.
+    rewrite_chain_from(events[3], prev_hash=ConsentEvent.GENESIS_HASH)
+    problems = ledger_verify().problems
+    assert (
+        f"event #{events[3].pk} of subject {alice.pk} claims to start its chain, but event #{events[1].pk} "
+        "comes before it"
+    ) in problems
+    assert not any("was altered" in p for p in problems)
+
+
+def test_events_stored_out_of_id_order_are_still_walked_in_chain_order(chain):
+    _alice, _bob, events = chain
+    # A row rewritten in place (as maintenance or an unchanged update can) moves to the end
+    # of the table: the walk must follow the ids, not the order rows come back in.
+    tamper(
+        ("UPDATE ledger_consentevent SET decision = decision WHERE id = %s", [events[0].pk]),
+        ("UPDATE ledger_consentevidence SET language = language WHERE event_id = %s", [events[0].pk]),
+    )
+    with connection.cursor() as cursor:
+        # As on a large table: no index read in order, a full scan and then a sort.
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+    result = ledger_verify()
+    assert result.problems == [] and result.intact
+    assert (result.events_checked, result.subjects_checked) == (5, 2)
+
+
+@pytest.fixture
+def many_people():
+    """51 people with one event each: one more than verify_ledger lists."""
+    people = [subject_for(f"m{n}@example.com") for n in range(51)]
+    for person in people:
+        record(person, "primary_use", source="registration")
+    return people
+
+
+def test_past_fifty_people_missing_evidence_the_rest_are_counted(many_people):
+    ledger_checkpoint_take()
+    tamper(("DELETE FROM ledger_consentevidence", []))
+    result = ledger_verify()
+    assert (result.problems_total, len(result.problems)) == (51, 50)
+    assert all("and it was never erased" in p for p in result.problems)
+    with pytest.raises(CommandError, match=r"NOT intact: 51 problem\(s\)") as raised:
+        call_command("verify_ledger")
+    assert "… and 1 more" in str(raised.value)
+
+
+def test_each_checkpoint_compared_counts_its_own_findings(many_people, tmp_path):
+    # An exported checkpoint and a later one both recorded every chain; then every chain is deleted.
+    path = tmp_path / "checkpoint.json"
+    call_command("ledger_checkpoint", "--export", str(path), stdout=io.StringIO())
+    ledger_checkpoint_take()
+    tamper(("TRUNCATE ledger_consentevidence, ledger_consentstate, ledger_currentchoices, ledger_consentevent", []))
+    result = ledger_verify(checkpoint_file=json.loads(path.read_text()))
+    assert len(result.checkpoints) == 2
+    # 51 chains missing according to each: 102 problems, the first 50 listed.
+    assert (result.problems_total, len(result.problems)) == (102, 50)
+    assert all(" is missing: checkpoint #" in p for p in result.problems)

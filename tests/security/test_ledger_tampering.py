@@ -14,8 +14,8 @@ from django.db import connection
 from django.utils import timezone
 
 from consent.ledger import signing
-from consent.ledger.chain import Evidence
-from consent.ledger.checkpoints import statement
+from consent.ledger.chain import Evidence, ledger_verify
+from consent.ledger.checkpoints import describe, statement
 from consent.ledger.models import ConsentEvent, LedgerCheckpoint
 from consent.ledger.services import LedgerInconsistent, ledger_checkpoint_take
 from tests.factories import record, subject_for
@@ -132,8 +132,11 @@ def test_faking_an_erasure_to_explain_deleted_evidence(ledger):
         ("DELETE FROM ledger_consentevidence USING ledger_consentevent e WHERE event_id = e.id AND e.subject_id = %s", [ada.pk]),
     )  # fmt: skip
     message = verify_fails()
-    assert f"subject {ada.pk} is missing" in message
-    assert "it is marked erased, but no erasure of its evidence was recorded" in message
+    first = ConsentEvent.objects.filter(subject=ada).earliest("id")
+    assert (
+        f"the evidence of 3 events of subject {ada.pk} is missing (first: event #{first.pk}), and it is marked "
+        "erased, but no erasure of its evidence was recorded (ledger_evidence_erase)"
+    ) in message
 
 
 def test_editing_the_stored_chain_heads_is_caught_by_the_signed_root(ledger):
@@ -146,6 +149,14 @@ def test_editing_the_stored_chain_heads_is_caught_by_the_signed_root(ledger):
 def test_editing_the_stored_checkpoint_is_caught_by_its_signature(ledger):
     tamper(("UPDATE ledger_ledgercheckpoint SET events = 8", []))
     assert "does not match its signature: the checkpoint row was altered or forged" in verify_fails()
+
+
+def test_an_edited_stored_checkpoint_is_named_against_the_exported_file(ledger):
+    data = json.loads(ledger["file"].read_text())
+    tamper(("UPDATE ledger_ledgercheckpoint SET events = 8", []))
+    stored = LedgerCheckpoint.objects.get(pk=data["checkpoint"])
+    message = verify_fails("--checkpoint", str(ledger["file"]))
+    assert f"the database's {describe(stored)} differs from the file's: the checkpoint row was altered" in message
 
 
 def test_a_checkpoint_signed_with_another_key_is_not_trusted(ledger):
@@ -179,6 +190,9 @@ def test_a_checkpoint_file_with_a_forged_root_or_signature_is_refused(ledger, fi
     ledger["file"].write_text(json.dumps(data))
     message = verify_fails("--checkpoint", str(ledger["file"]))
     assert "the checkpoint file is refused: its signature does not match its contents" in message
+    # Only the refusal: a refused file is not compared with the database's checkpoints.
+    problems = ledger_verify(checkpoint_file=data).problems
+    assert len(problems) == 1 and problems[0].startswith("the checkpoint file is refused: ")
 
 
 def test_a_checkpoint_file_re_signed_with_the_forgers_own_key_is_refused(ledger):
