@@ -49,6 +49,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=20_000,
         help="lines django-import-export imports beside ours (default 20,000; 0 skips)",
     )
+    parser.add_argument(
+        "--only-check", action="store_true", help="only the batch check's and the single HTTP check's figures"
+    )
     parser.add_argument("--only-suppression", action="store_true", help="only the suppression figures")
     parser.add_argument("--only-banner", action="store_true", help="only the cookie banner's HTTP figures")
     parser.add_argument("--only-admin", action="store_true", help="only the back office's page times")
@@ -159,13 +162,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"- machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} after the measurements")
         return 0
 
-    print(
-        f"\nWrite test: {args.record_events:,} events through consent_record from {WRITE_PROCESSES} processes…",
-        flush=True,
-    )
-    written = write.run(total=args.record_events, processes=WRITE_PROCESSES, subjects=args.subjects)
-    print("Write ceiling: the same count of bare single-row INSERT + COMMIT from the same processes…", flush=True)
-    inserted = write.run(total=args.record_events, processes=WRITE_PROCESSES, subjects=args.subjects, ceiling=True)
+    written = inserted = None
+    if not args.only_check:
+        print(
+            f"\nWrite test: {args.record_events:,} events through consent_record from {WRITE_PROCESSES} processes…",
+            flush=True,
+        )
+        written = write.run(total=args.record_events, processes=WRITE_PROCESSES, subjects=args.subjects)
+        print("Write ceiling: the same count of bare single-row INSERT + COMMIT from the same processes…", flush=True)
+        inserted = write.run(total=args.record_events, processes=WRITE_PROCESSES, subjects=args.subjects, ceiling=True)
 
     print("Batch check: 10,000 identifiers, warm-up + 5 runs…", flush=True)
     batch = check.run(subjects=args.subjects)
@@ -181,6 +186,16 @@ def run(args: argparse.Namespace) -> int:
             http = web.run(subjects=args.subjects, duration=args.duration)
         except Exception as exc:  # noqa: BLE001 - report the other figures all the same
             http = web.HttpResult(None, None, skipped=f"failed: {type(exc).__name__}: {exc}")
+
+    if args.only_check:
+        report(written, inserted, batch, http)
+        print(
+            f"- machine: {os.cpu_count()} CPUs, load average {load_before[0]:.2f} before the measurements, "
+            f"{os.getloadavg()[0]:.2f} after"
+        )
+        if explain:
+            print("\nEXPLAIN (ANALYZE, BUFFERS) of the decisions query, 10,000 identifiers:\n" + explain)
+        return 0
 
     banner_result = None
     if not args.skip_http:
@@ -259,12 +274,11 @@ def run_admin(args: argparse.Namespace) -> int:
     return 0
 
 
-def report(written, inserted, batch, http, outbox_result=None, banner_result=None, notice_result=None) -> None:
-    from bench import banner, notices, outbox
-    from bench.report import Figure, print_figures, verdict
+def write_figures(written, inserted) -> list:
+    from bench.report import Figure, verdict
     from bench.write import percentile
 
-    figures: list[Figure] = []
+    figures = []
     write_ratio = written.per_second / inserted.per_second if inserted.per_second else 0.0
     figures.append(
         Figure(
@@ -283,6 +297,16 @@ def report(written, inserted, batch, http, outbox_result=None, banner_result=Non
             f"{percentile(inserted.latencies_ms, 0.50):.1f} / {percentile(inserted.latencies_ms, 0.99):.1f} ms",
         )
     )
+    return figures
+
+
+def report(written, inserted, batch, http, outbox_result=None, banner_result=None, notice_result=None) -> None:
+    from bench import banner, notices, outbox
+    from bench.report import Figure, print_figures, verdict
+
+    figures: list[Figure] = []
+    if written is not None:
+        figures.extend(write_figures(written, inserted))
     figures.append(
         Figure(
             "Batch check of 10,000 identifiers (median of 5)",
@@ -329,7 +353,7 @@ def report(written, inserted, batch, http, outbox_result=None, banner_result=Non
 
     notes = []
     for label, result in (("write test", written), ("write ceiling", inserted)):
-        if result.errors:
+        if result is not None and result.errors:
             notes.append(f"{label}: {result.errors:,} failed, first: {result.first_error}")
     notes.append(
         f"batch check runs (ms): {', '.join(f'{ms:.0f}' for ms in batch.runs_ms)}; ceiling runs: "

@@ -21,19 +21,31 @@ KEYWORD = "Api-Key"
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     def authenticate(self, request):
-        header = authentication.get_authorization_header(request).decode("latin-1")
-        if not header:
+        key = _presented_key(authentication.get_authorization_header(request).decode("latin-1"))
+        if key is None:
             return None
-        keyword, _sep, key = header.partition(" ")
-        if keyword != KEYWORD:
-            return None
-        api_key = _api_key_for(key.strip())
+        api_key = _api_key_for(key)
         if api_key is None:
             raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked API key."))
         return (None, api_key)
 
     def authenticate_header(self, request) -> str:
         return KEYWORD
+
+
+def _presented_key(header: str) -> str | None:
+    """The key in an `Api-Key <key>` Authorization header; None for no header or another scheme."""
+    keyword, _sep, key = header.partition(" ")
+    return key.strip() if keyword == KEYWORD else None
+
+
+def api_key_with_scope(header: str, scope: str) -> ApiKey | None:
+    """The valid key an Authorization header presents, if it carries `scope`, else None. For a
+    hot path that answers only such callers itself and leaves everyone else (no key, a bad key,
+    a session) to ApiKeyAuthentication and HasScope, which refuse them in the API's words."""
+    key = _presented_key(header)
+    api_key = _api_key_for(key) if key else None
+    return api_key if api_key is not None and api_key.has_scope(scope) else None
 
 
 # Verified keys are remembered for a few seconds per process, so a busy integration

@@ -78,3 +78,22 @@ def test_bad_as_of_and_unknown_subject(writer):
         assert error_field(writer.get(f"/api/v1/subjects/{subject.pk}/consents/?as_of={impossible}")) == "as_of"
     assert writer.get("/api/v1/subjects/3b241101-e2bb-4255-8caf-4136c566a962/consents/").status_code == 404
     assert writer.get("/api/v1/subjects/not-a-uuid/consents/").status_code == 404
+
+
+def test_a_check_costs_one_query_once_the_key_is_known(writer, django_assert_num_queries):
+    record(subject_for("member@example.com"), "primary_use", source="registration")
+    body = {"purpose": "marketing_own", "channel": "email", "identifiers": ["member@example.com"]}
+    assert writer.post("/api/v1/consents/check/", body, format="json").status_code == 200  # verifies the key
+    with django_assert_num_queries(1):
+        response = writer.post("/api/v1/consents/check/", body, format="json")
+    assert response.json()["results"][0]["reason"] == "opt_out_default"
+
+
+def test_a_check_with_a_charset_or_a_broken_body_answers_as_before(writer):
+    record(subject_for("member@example.com"), "primary_use", source="registration")
+    body = b'{"purpose": "marketing_own", "channel": "email", "identifiers": ["member@example.com"]}'
+    with_charset = writer.post("/api/v1/consents/check/", body, content_type="application/json; charset=utf-8")
+    assert with_charset.json()["counts"] == {"allowed": 1, "denied": 0}
+    broken = writer.post("/api/v1/consents/check/", body[:-1], content_type="application/json")
+    assert broken.status_code == 400
+    assert broken.json()["error"]["code"] == "parse_error"
