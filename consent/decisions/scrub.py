@@ -8,14 +8,25 @@ their original order and columns), so memory stays flat whatever its size."""
 
 import csv
 import dataclasses
+import multiprocessing
 import os
+import time
+from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import islice
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from consent.accounts.identity import InvalidIdentifier, digest_from_sha256, email_digest, phone_digest
+from consent.accounts.identity import (
+    InvalidIdentifier,
+    digest_from_sha256,
+    email_digest,
+    phone_digest,
+    plain_email_digests,
+)
 from consent.accounts.selectors import IDENTIFIER_BATCH_LIMIT
 from consent.decisions.rules import (
     SCRUB_DELIVERABLE_SQL,
@@ -25,11 +36,18 @@ from consent.decisions.rules import (
 )
 from consent.ledger.rules import channel_validate
 from consent.ledger.selectors import purpose_get
-from consent.suppression.files import EMAIL, PHONE, SAMPLE_BYTES, address_value, layout_detect, rows_read
+from consent.suppression.files import EMAIL, PHONE, SAMPLE_BYTES, SHA256, address_value, layout_detect, rows_read
 
 INVALID = "invalid"
 DUPLICATE = "duplicate"
 _FETCH = 10_000
+_CHUNK = 10_000  # lines read, hashed and COPYed at a time
+# A million addresses' hash tables and sorts in memory, not spilled to temporary files: for
+# the scrub's statements only (SET LOCAL), not the connection's other work.
+_WORK_MEM = "256MB"
+# Hashing is most of a large file's reading: other processes hash while this one parses and COPYs.
+_HASH_PROCESSES = os.cpu_count() or 1
+_HASH_POOL_FROM_BYTES = 1 << 20  # a smaller file is hashed sooner than a pool starts
 
 
 @dataclass
@@ -40,13 +58,14 @@ class ScrubResult:
     deliverable: int = 0
     excluded: dict = field(default_factory=dict)  # reason -> count; "invalid" and "duplicate" too
     addresses: list[str] | None = None  # the deliverable addresses, for a list
+    steps: dict = field(default_factory=dict)  # step -> seconds it took, for the log and the bench
 
 
 _COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
 
 
 class _ListWriter:
-    """COPY scrub_list (ord, digest) FROM STDIN (FORMAT BINARY), in large writes."""
+    """COPY scrub_list (ord, digest) FROM STDIN (FORMAT BINARY), a chunk of rows per write."""
 
     def __init__(self, cursor):
         self._cursor = cursor
@@ -55,19 +74,22 @@ class _ListWriter:
         self._pg_cursor = self._cursor.connection.cursor()
         self._cm = self._pg_cursor.copy("COPY scrub_list (ord, digest) FROM STDIN (FORMAT BINARY)")
         self._copy = self._cm.__enter__()
-        self._parts = [_COPY_HEADER]
+        self._copy.write(_COPY_HEADER)
         return self
 
-    def write(self, ordinal: int, digest: bytes) -> None:
-        self._parts.append(b"\x00\x02\x00\x00\x00\x04" + ordinal.to_bytes(4, "big") + b"\x00\x00\x00\x20" + digest)
-        if len(self._parts) >= 8192:
-            self._copy.write(b"".join(self._parts))
-            self._parts = []
+    def write_many(self, first_ordinal: int, digests: list[bytes | None]) -> None:
+        """The digests of consecutive lines from `first_ordinal` on; None (invalid) is skipped."""
+        self._copy.write(
+            b"".join(
+                b"\x00\x02\x00\x00\x00\x04" + ordinal.to_bytes(4, "big") + b"\x00\x00\x00\x20" + digest
+                for ordinal, digest in enumerate(digests, start=first_ordinal)
+                if digest is not None
+            )
+        )
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type is None:
-            self._parts.append(b"\xff\xff")
-            self._copy.write(b"".join(self._parts))
+            self._copy.write(b"\xff\xff")
         self._cm.__exit__(exc_type, exc, tb)
         self._pg_cursor.close()
 
@@ -86,6 +108,24 @@ def _digest(value: str, kind: str) -> bytes | None:
         return None
 
 
+def _digests(values: list[str], kind: str | None) -> list[bytes | None]:
+    """The digest of each value (None: not an address) of one kind, or with kind None each
+    an email unless it is a hash: a chunk's plain addresses hashed in one call, only the
+    others one by one."""
+    if kind not in (EMAIL, None):
+        return [_digest(value, kind) for value in values]
+    digests = plain_email_digests(values)
+    for index, digest in enumerate(digests):
+        if digest is None:
+            value = values[index]
+            digests[index] = _digest(value, kind or _address_kind(value))
+    return digests
+
+
+def _address_kind(value: str) -> str:
+    return SHA256 if len(value.strip()) == 64 and "@" not in value else EMAIL
+
+
 def _scope(purpose: str, channel: str | None):
     purpose_obj = purpose_get(purpose)
     channel = channel or None
@@ -93,20 +133,58 @@ def _scope(purpose: str, channel: str | None):
     return purpose_obj, channel
 
 
-def _run(purpose_obj, channel, stage, result: ScrubResult) -> ScrubOutcome:
-    """Stage the list with `stage(writer) -> (rows, invalid)` and decide it; scrub_facts
-    stays for the deliverable rows to be read from (until _drop)."""
+def _run(purpose_obj, channel, digest_chunks, result: ScrubResult) -> ScrubOutcome:
+    """Stage the list, its lines' digests a chunk at a time (None: not an address), and
+    decide it; scrub_facts stays for the deliverable rows to be read from (until _drop)."""
+    rows = invalid = 0
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS scrub_list")
         cursor.execute("CREATE TEMP TABLE scrub_list (ord integer NOT NULL, digest bytea NOT NULL)")
+        started = time.perf_counter()
         with _ListWriter(cursor) as writer:
-            result.rows, invalid = stage(writer)
+            for digests in digest_chunks:
+                writer.write_many(rows + 1, digests)
+                rows += len(digests)
+                invalid += digests.count(None)
+        staged_at = time.perf_counter()
         cursor.execute("ANALYZE scrub_list")
-        outcome = scrub_decide(purpose=purpose_obj, channel=channel, cursor=cursor)
-    staged = result.rows - invalid
+        with _roomy_transaction(cursor):
+            outcome = scrub_decide(purpose=purpose_obj, channel=channel, cursor=cursor)
+        result.steps = {"read, hashed and COPYed": staged_at - started, "decided": time.perf_counter() - staged_at}
+    result.rows = rows
     result.deliverable = outcome.allowed
-    result.excluded = {**outcome.excluded, INVALID: invalid, DUPLICATE: staged - outcome.listed}
+    result.excluded = {**outcome.excluded, INVALID: invalid, DUPLICATE: rows - invalid - outcome.listed}
     return outcome
+
+
+@contextmanager
+def _hashing(kind: str, *, processes: int):
+    """Yields hashed(value_chunks): each chunk's digests, in order. With processes > 1 the
+    chunks are hashed by a pool of that many processes while this one reads the file and
+    COPYs, a few chunks in flight so that memory stays flat."""
+    if processes < 2:
+        yield lambda chunks: (_digests(values, kind) for values in chunks)
+        return
+    # fork: the workers need the settings' key and nothing else of this process (no database).
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+
+        def hashed(chunks):
+            pending = deque()
+            for values in chunks:
+                pending.append(pool.apply_async(_digests, (values, kind)))
+                if len(pending) > 2 * processes:
+                    yield pending.popleft().get()
+            while pending:
+                yield pending.popleft().get()
+
+        yield hashed
+
+
+@contextmanager
+def _roomy_transaction(cursor):
+    with transaction.atomic():
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [_WORK_MEM])
+        yield
 
 
 def _drop() -> None:
@@ -119,7 +197,11 @@ def _deliverable_ordinals(outcome: ScrubOutcome):
     """The deliverable ordinals in order, from a server-side cursor (a million stay on the server)."""
     if not outcome.allowed:
         return
-    with transaction.atomic(), connection.connection.cursor(name="scrub_deliverable") as cursor:
+    with (
+        connection.cursor() as django_cursor,
+        _roomy_transaction(django_cursor),
+        connection.connection.cursor(name="scrub_deliverable") as cursor,
+    ):
         cursor.itersize = _FETCH
         cursor.execute(SCRUB_DELIVERABLE_SQL, scrub_deliverable_params(outcome))
         for (ordinal,) in cursor:
@@ -136,19 +218,9 @@ def scrub_addresses(*, purpose: str, channel: str | None, addresses: list[str]) 
         )
     result = ScrubResult(purpose=purpose, channel=channel)
 
-    def stage(writer) -> tuple[int, int]:
-        invalid = 0
-        for ordinal, raw in enumerate(addresses, start=1):
-            value = raw if isinstance(raw, str) else ""
-            digest = _digest(value, "sha256" if len(value.strip()) == 64 and "@" not in value else EMAIL)
-            if digest is None:
-                invalid += 1
-            else:
-                writer.write(ordinal, digest)
-        return len(addresses), invalid
-
+    values = [raw if isinstance(raw, str) else "" for raw in addresses]
     try:
-        outcome = _run(purpose_obj, channel, stage, result)
+        outcome = _run(purpose_obj, channel, [_digests(values, None)], result)
         result.addresses = [addresses[ordinal - 1] for ordinal in _deliverable_ordinals(outcome)]
     finally:
         _drop()
@@ -164,20 +236,17 @@ def scrub_file(*, purpose: str, channel: str | None, source, output, column_name
     result = ScrubResult(purpose=purpose, channel=channel)
     column, kind = layout.column, layout.kind
 
-    def stage(writer) -> tuple[int, int]:
+    def value_chunks():
         source.seek(0)
-        rows = invalid = 0
-        for _line, row in rows_read(source, layout):
-            rows += 1
-            digest = _digest(row[column], kind) if column < len(row) else None
-            if digest is None:
-                invalid += 1
-            else:
-                writer.write(rows, digest)
-        return rows, invalid
+        rows = rows_read(source, layout)
+        while chunk := list(islice(rows, _CHUNK)):
+            yield [row[column] if column < len(row) else "" for _line, row in chunk]
 
+    source.seek(0, os.SEEK_END)
+    size = source.tell()
     try:
-        outcome = _run(purpose_obj, channel, stage, result)
+        with _hashing(kind, processes=_HASH_PROCESSES if size >= _HASH_POOL_FROM_BYTES else 1) as hashed:
+            outcome = _run(purpose_obj, channel, hashed(value_chunks()), result)
         writer = csv.writer(output, delimiter=layout.delimiter, lineterminator="\r\n")
         if layout.has_header:
             source.seek(0)
@@ -185,6 +254,7 @@ def scrub_file(*, purpose: str, channel: str | None, source, output, column_name
             if header:
                 writer.writerow(header[1])
         # The deliverable ordinals come in order: walk the file once beside them.
+        started = time.perf_counter()
         ordinals = _deliverable_ordinals(outcome)
         wanted = next(ordinals, None)
         source.seek(0)
@@ -194,6 +264,7 @@ def scrub_file(*, purpose: str, channel: str | None, source, output, column_name
             if position == wanted:
                 writer.writerow(row)
                 wanted = next(ordinals, None)
+        result.steps["deliverable rows written"] = time.perf_counter() - started
     finally:
         _drop()
     return result
