@@ -8,10 +8,8 @@ their original order and columns), so memory stays flat whatever its size."""
 
 import csv
 import dataclasses
-import multiprocessing
 import os
 import time
-from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
@@ -36,7 +34,15 @@ from consent.decisions.rules import (
 )
 from consent.ledger.rules import channel_validate
 from consent.ledger.selectors import purpose_get
-from consent.suppression.files import EMAIL, PHONE, SAMPLE_BYTES, SHA256, address_value, layout_detect, rows_read
+from consent.suppression.files import (
+    EMAIL,
+    PHONE,
+    SAMPLE_BYTES,
+    SHA256,
+    address_value,
+    layout_detect,
+    rows_read,
+)
 
 INVALID = "invalid"
 DUPLICATE = "duplicate"
@@ -45,9 +51,6 @@ _CHUNK = 10_000  # lines read, hashed and COPYed at a time
 # A million addresses' hash tables and sorts in memory, not spilled to temporary files: for
 # the scrub's statements only (SET LOCAL), not the connection's other work.
 _WORK_MEM = "256MB"
-# Hashing is most of a large file's reading: other processes hash while this one parses and COPYs.
-_HASH_PROCESSES = os.cpu_count() or 1
-_HASH_POOL_FROM_BYTES = 1 << 20  # a smaller file is hashed sooner than a pool starts
 
 
 @dataclass
@@ -77,12 +80,12 @@ class _ListWriter:
         self._copy.write(_COPY_HEADER)
         return self
 
-    def write_many(self, first_ordinal: int, digests: list[bytes | None]) -> None:
-        """The digests of consecutive lines from `first_ordinal` on; None (invalid) is skipped."""
+    def write_many(self, ordinals, digests: list[bytes | None]) -> None:
+        """Each line's ordinal and digest; None (not an address) is skipped."""
         self._copy.write(
             b"".join(
                 b"\x00\x02\x00\x00\x00\x04" + ordinal.to_bytes(4, "big") + b"\x00\x00\x00\x20" + digest
-                for ordinal, digest in enumerate(digests, start=first_ordinal)
+                for ordinal, digest in zip(ordinals, digests, strict=True)
                 if digest is not None
             )
         )
@@ -133,17 +136,18 @@ def _scope(purpose: str, channel: str | None):
     return purpose_obj, channel
 
 
-def _run(purpose_obj, channel, digest_chunks, result: ScrubResult) -> ScrubOutcome:
-    """Stage the list, its lines' digests a chunk at a time (None: not an address), and
-    decide it; scrub_facts stays for the deliverable rows to be read from (until _drop)."""
+def _run(purpose_obj, channel, chunks, result: ScrubResult) -> ScrubOutcome:
+    """Stage the list, a chunk of (ordinals, digests) at a time (a digest None: not an
+    address), and decide it; scrub_facts stays for the deliverable rows to be read from
+    (until _drop)."""
     rows = invalid = 0
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS scrub_list")
         cursor.execute("CREATE TEMP TABLE scrub_list (ord integer NOT NULL, digest bytea NOT NULL)")
         started = time.perf_counter()
         with _ListWriter(cursor) as writer:
-            for digests in digest_chunks:
-                writer.write_many(rows + 1, digests)
+            for ordinals, digests in chunks:
+                writer.write_many(ordinals, digests)
                 rows += len(digests)
                 invalid += digests.count(None)
         staged_at = time.perf_counter()
@@ -155,29 +159,6 @@ def _run(purpose_obj, channel, digest_chunks, result: ScrubResult) -> ScrubOutco
     result.deliverable = outcome.allowed
     result.excluded = {**outcome.excluded, INVALID: invalid, DUPLICATE: rows - invalid - outcome.listed}
     return outcome
-
-
-@contextmanager
-def _hashing(kind: str, *, processes: int):
-    """Yields hashed(value_chunks): each chunk's digests, in order. With processes > 1 the
-    chunks are hashed by a pool of that many processes while this one reads the file and
-    COPYs, a few chunks in flight so that memory stays flat."""
-    if processes < 2:
-        yield lambda chunks: (_digests(values, kind) for values in chunks)
-        return
-    # fork: the workers need the settings' key and nothing else of this process (no database).
-    with multiprocessing.get_context("fork").Pool(processes) as pool:
-
-        def hashed(chunks):
-            pending = deque()
-            for values in chunks:
-                pending.append(pool.apply_async(_digests, (values, kind)))
-                if len(pending) > 2 * processes:
-                    yield pending.popleft().get()
-            while pending:
-                yield pending.popleft().get()
-
-        yield hashed
 
 
 @contextmanager
@@ -220,7 +201,7 @@ def scrub_addresses(*, purpose: str, channel: str | None, addresses: list[str]) 
 
     values = [raw if isinstance(raw, str) else "" for raw in addresses]
     try:
-        outcome = _run(purpose_obj, channel, [_digests(values, None)], result)
+        outcome = _run(purpose_obj, channel, [(range(1, len(values) + 1), _digests(values, None))], result)
         result.addresses = [addresses[ordinal - 1] for ordinal in _deliverable_ordinals(outcome)]
     finally:
         _drop()
@@ -236,25 +217,24 @@ def scrub_file(*, purpose: str, channel: str | None, source, output, column_name
     result = ScrubResult(purpose=purpose, channel=channel)
     column, kind = layout.column, layout.kind
 
-    def value_chunks():
+    def chunks():
         source.seek(0)
-        rows = rows_read(source, layout)
+        rows, read = rows_read(source, layout), 0
         while chunk := list(islice(rows, _CHUNK)):
-            yield [row[column] if column < len(row) else "" for _line, row in chunk]
+            values = [row[column] if column < len(row) else "" for _line, row in chunk]
+            yield range(read + 1, read + len(chunk) + 1), _digests(values, kind)
+            read += len(chunk)
 
-    source.seek(0, os.SEEK_END)
-    size = source.tell()
     try:
-        with _hashing(kind, processes=_HASH_PROCESSES if size >= _HASH_POOL_FROM_BYTES else 1) as hashed:
-            outcome = _run(purpose_obj, channel, hashed(value_chunks()), result)
+        outcome = _run(purpose_obj, channel, chunks(), result)
         writer = csv.writer(output, delimiter=layout.delimiter, lineterminator="\r\n")
         if layout.has_header:
             source.seek(0)
             header = next(rows_read(source, dataclasses.replace(layout, has_header=False)), None)
             if header:
                 writer.writerow(header[1])
-        # The deliverable ordinals come in order: walk the file once beside them.
         started = time.perf_counter()
+        # The deliverable ordinals come in order: walk the file once beside them.
         ordinals = _deliverable_ordinals(outcome)
         wanted = next(ordinals, None)
         source.seek(0)
