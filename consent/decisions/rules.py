@@ -244,23 +244,21 @@ def contact_decision(
 # by joins over a temporary table `scrub_list (ord, digest)` instead of probes per array
 # element, and kept in `scrub_facts` so that counts and the deliverable rows are read from
 # it without computing them twice. An address listed twice is decided once, at its first line.
-# The entries are read once for the whole list (a semi-join the planner may hash the list
-# for), not probed once per address.
 SCRUB_FACTS_SQL = """
 CREATE TEMP TABLE scrub_facts AS
 SELECT l.ord,
        COALESCE(s.erased_at IS NOT NULL, false) AS erased,
-       sup.digest IS NOT NULL AS suppressed,
+       %(contact)s AND EXISTS (
+            SELECT 1 FROM suppression_suppressionentry se
+             WHERE se.identifier_digest = l.digest
+               AND (se.purpose IS NULL OR se.purpose = %(purpose)s)
+               AND (se.channel IS NULL OR se.channel = %(channel)s)) AS suppressed,
        COALESCE(CASE WHEN c.channel_choice IS NULL THEN c.whole_choice ->> 0
                      WHEN c.whole_choice IS NULL
                        OR (c.channel_choice ->> 1)::bigint > (c.whole_choice ->> 1)::bigint THEN c.channel_choice ->> 0
                      ELSE c.whole_choice ->> 0 END, '') AS explicit,
        COALESCE(c.accepted_choice ->> 0 = 'granted', false) AS accepted
-  FROM (SELECT digest, min(ord) AS ord FROM scrub_list GROUP BY digest) l
-  LEFT JOIN (SELECT DISTINCT se.identifier_digest AS digest FROM suppression_suppressionentry se
-              WHERE %(contact)s AND se.identifier_digest IN (SELECT digest FROM scrub_list)
-                AND (se.purpose IS NULL OR se.purpose = %(purpose)s)
-                AND (se.channel IS NULL OR se.channel = %(channel)s)) sup ON sup.digest = l.digest
+  FROM (SELECT DISTINCT ON (digest) ord, digest FROM scrub_list ORDER BY digest, ord) l
   LEFT JOIN accounts_subject s ON s.email_digest = l.digest
   LEFT JOIN ledger_currentchoices cc ON cc.subject_id = s.id
   CROSS JOIN LATERAL (

@@ -3,7 +3,6 @@ from collections import Counter
 
 import pytest
 
-from consent.decisions import scrub
 from consent.decisions.rules import Reason, consent_decisions, consent_state
 from consent.decisions.scrub import DUPLICATE, INVALID, scrub_addresses, scrub_file
 from consent.ledger.selectors import purposes_by_code
@@ -122,21 +121,6 @@ def test_a_file_comes_back_as_its_deliverable_rows_in_order(people):
     assert (result.rows, result.deliverable, result.excluded[Reason.SUPPRESSED], result.excluded[INVALID]) == (
         4, 2, 1, 1
     )  # fmt: skip
-
-
-def test_a_file_read_in_several_chunks_keeps_its_rows_order_and_counts(people, monkeypatch):
-    monkeypatch.setattr(scrub, "_CHUNK", 2)  # lines hashed and COPYed at a time: every chunk boundary below
-    source = io.BytesIO(
-        b'email,note\ngranted@example.com,"two\nlines"\nbad,2\nsuppressed@example.com,"x\ny"\n'
-        b"GRANTED@example.com,4\n\noptout@example.com,5\n\nstranger@example.com,6\noptout@example.com,7\n"
-    )
-    output = io.StringIO()
-    result = scrub.scrub_file(purpose="marketing_own", channel="email", source=source, output=output)
-    assert output.getvalue() == 'email,note\r\ngranted@example.com,"two\nlines"\r\noptout@example.com,5\r\n'
-    assert result.rows == 7
-    assert {reason: count for reason, count in result.excluded.items() if count} == {
-        INVALID: 1, DUPLICATE: 2, Reason.SUPPRESSED: 1, Reason.NO_POLICY_ACCEPTED: 1
-    }  # fmt: skip
 
 
 def test_a_file_that_is_no_list_is_refused():
