@@ -239,6 +239,8 @@ def run_suppression(args: argparse.Namespace, suppression) -> int:
             subjects=args.subjects,
         )
     )
+    if args.only_suppression:
+        print(f"- machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} after the measurements")
     return 0
 
 
