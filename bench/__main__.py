@@ -35,7 +35,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of the 10,000-identifier check")
     parser.add_argument(
-        "--import-lines", type=int, default=1_000_000, help="lines of the suppression import (default 1,000,000)"
+        "--import-lines",
+        type=int,
+        default=1_000_000,
+        help="lines of the suppression import (default 1,000,000; 0 skips)",
     )
     parser.add_argument(
         "--scrub-lines", type=int, default=1_000_000, help="addresses in the scrubbed list (default 1,000,000)"
@@ -258,6 +261,8 @@ def run_suppression(args: argparse.Namespace, suppression) -> int:
             import_export_lines=args.import_export_lines,
         )
     )
+    if args.only_suppression:
+        print(f"- machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} after the measurements")
     return 0
 
 
