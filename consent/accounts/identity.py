@@ -37,10 +37,18 @@ class InvalidIdentifier(ValueError):
     """An email address, phone number or hash that cannot identify anyone."""
 
 
+MAX_EMAIL_LENGTH = 254
+MAX_LOCAL_PART_LENGTH = 64
+
+
 def canonical_email(raw: str) -> str:
     value = (raw or "").strip()
     lowered = value.lower()
-    if len(lowered) <= 254 and _PLAIN_EMAIL.fullmatch(lowered) and len(lowered.partition("@")[0]) <= 64:
+    if (
+        len(lowered) <= MAX_EMAIL_LENGTH
+        and _PLAIN_EMAIL.fullmatch(lowered)
+        and len(lowered.partition("@")[0]) <= MAX_LOCAL_PART_LENGTH
+    ):
         return lowered
     return _canonical_email_full(value)
 
@@ -54,10 +62,14 @@ def _canonical_email_full(value: str) -> str:
         domain = domain.lower()  # already its own ASCII form; the validator below checks it
     else:
         try:
-            domain = idna.encode(domain, uts46=True, transitional=False).decode("ascii")
+            domain = idna.encode(domain, uts46=True).decode("ascii")
         except (idna.IDNAError, UnicodeError) as exc:
             raise InvalidIdentifier(_("The email address has an invalid domain.")) from exc
     canonical = f"{local.lower()}@{domain}"
+    # What SMTP carries (RFC 5321: a 64-character local part, a 254-character path); Django's
+    # validator lets through up to 320, an address no mail server would deliver.
+    if len(canonical) > MAX_EMAIL_LENGTH or len(local) > MAX_LOCAL_PART_LENGTH:
+        raise InvalidIdentifier(_("Enter a valid email address."))
     try:
         validate_email(canonical)
     except ValidationError as exc:
@@ -144,7 +156,9 @@ def plain_email_digests(values: list[str]) -> list[bytes | None]:
     keyed, sha256, plain = _keyed_hasher().digest, hashlib.sha256, _PLAIN_EMAIL.fullmatch
     return [
         keyed(sha256(lowered.encode()).digest())
-        if len(lowered := value.lower()) <= 254 and plain(lowered) and lowered.index("@") <= 64
+        if len(lowered := value.lower()) <= MAX_EMAIL_LENGTH
+        and plain(lowered)
+        and lowered.index("@") <= MAX_LOCAL_PART_LENGTH
         else None
         for value in values
     ]

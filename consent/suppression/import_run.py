@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from consent.accounts.identity import (
+    MAX_EMAIL_LENGTH,
     InvalidIdentifier,
     digest_from_sha256,
     email_digest,
@@ -50,7 +51,7 @@ BAD_PHONE = gettext_noop("unparseable phone")
 NOT_A_HASH = gettext_noop("not a SHA-256 hash")
 REJECT_REASONS = (EMPTY, TOO_LONG, NOT_AN_ADDRESS, BAD_PHONE, NOT_A_HASH)
 
-MAX_EMAIL = 320  # what the platform accepts anywhere (Django's EmailValidator, the API)
+MAX_EMAIL = MAX_EMAIL_LENGTH
 MAX_PHONE = 32
 PROGRESS_EVERY = 50_000  # rows between progress updates
 CHUNK_ROWS = 10_000  # rows read, hashed and written to COPY at a time

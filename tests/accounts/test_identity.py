@@ -196,3 +196,29 @@ def test_the_unicode_and_ascii_forms_of_a_domain_are_one_address_and_look_alikes
 def test_a_joiner_where_idna_2008_forbids_one_is_refused_not_dropped():
     with pytest.raises(InvalidIdentifier):
         canonical_email("v@a\u200db.com")
+
+
+def _address(length: int, *, local: int = 10) -> str:
+    domain = "example.com"
+    padding = length - local - 1 - len(domain)
+    labels = ["d" * 50] * (padding // 51)
+    rest = padding - 51 * len(labels)
+    if rest:
+        labels.append("e" * (rest - 1) if rest > 1 else "")
+    host = ".".join([label for label in labels if label] + [domain])
+    address = "l" * local + "@" + host
+    assert len(address) == length
+    return address
+
+
+def test_an_address_longer_than_smtp_carries_is_refused_on_every_path():
+    # RFC 5321: 254 characters in all, 64 before the @. Django's validator alone lets 320 through.
+    for longest in (_address(254), _address(76, local=64)):
+        assert canonical_email(longest) == longest
+        assert canonical_email(longest.upper()) == longest  # the full path, not the lower-case fast one
+    for too_long in (_address(255), _address(300), _address(77, local=65), "Ä" * 65 + "@example.com"):
+        with pytest.raises(InvalidIdentifier, match=r"^Enter a valid email address\.$"):
+            canonical_email(too_long)
+        with pytest.raises(InvalidIdentifier, match=r"^Enter a valid email address\.$"):
+            canonical_email(too_long.upper())
+    assert plain_email_digests([_address(254), _address(255)]) == [email_digest(_address(254)), None]

@@ -221,6 +221,16 @@ def test_an_idempotency_key_is_scoped_to_its_caller():
     assert (retry.pk, retry.created) == (mine.pk, False)
 
 
+def test_a_keyed_request_is_recorded_and_replayed_beside_events_recorded_without_a_key():
+    # Only the key's own event answers a retry: not any event that carries no key.
+    record(subject_for("anna@example.se"), "research", "withdrawn", channel="email")
+    subject = subject_for("maria@example.se")
+    first = record(subject, "research", "granted", channel="email", idempotency_key="order-8")
+    retry = record(subject, "research", "granted", channel="email", idempotency_key="order-8")
+    assert first.created is True and first.subject_id == subject.pk
+    assert (retry.pk, retry.created) == (first.pk, False)
+
+
 @pytest.mark.parametrize("key", [None, "", "   "])
 def test_without_an_idempotency_key_the_same_request_records_twice(key):
     subject = subject_for("maria@example.se")
