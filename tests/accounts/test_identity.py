@@ -215,10 +215,11 @@ def test_an_address_longer_than_smtp_carries_is_refused_on_every_path():
     # RFC 5321: 254 characters in all, 64 before the @. Django's validator alone lets 320 through.
     for longest in (_address(254), _address(76, local=64)):
         assert canonical_email(longest) == longest
-        assert canonical_email(longest.upper()) == longest  # the full path, not the lower-case fast one
+        unusual = "#" + longest[1:]  # a local part only the full path takes, at the same length
+        assert canonical_email(unusual) == unusual
     for too_long in (_address(255), _address(300), _address(77, local=65), "Ä" * 65 + "@example.com"):
         with pytest.raises(InvalidIdentifier, match=r"^Enter a valid email address\.$"):
             canonical_email(too_long)
         with pytest.raises(InvalidIdentifier, match=r"^Enter a valid email address\.$"):
-            canonical_email(too_long.upper())
+            canonical_email("#" + too_long[1:])
     assert plain_email_digests([_address(254), _address(255)]) == [email_digest(_address(254)), None]
