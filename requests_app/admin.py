@@ -36,6 +36,7 @@ from requests_app.models import (
     SubjectRequest,
     ThirdParty,
 )
+from requests_app.views import export_zip_response
 
 Status = SubjectRequest.Status
 
@@ -286,12 +287,7 @@ class SubjectRequestAdmin(PersonDataAdminMixin, admin.ModelAdmin):
         # Staff who post the copy download it; the auditor (view only) downloads no export.
         obj = self._request_for(request, pk, change=True)
         content = delivery.access_export_download(request=obj, actor=RequestActor.staff(request.user))
-        if content is None:
-            raise Http404
-        response = HttpResponse(content, content_type="application/zip")
-        response["Content-Disposition"] = f'attachment; filename="{obj.reference}.zip"'
-        response["Cache-Control"] = "no-store"
-        return response
+        return export_zip_response(content, obj.reference)
 
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else self.readonly_fields

@@ -95,12 +95,16 @@ def request_status(request, reference: str):
     )
 
 
-def request_download(request, reference: str):
-    made = _own_request(request, reference)
-    content = delivery.access_export_download(request=made, actor=RequestActor.requester())
+def export_zip_response(content: bytes | None, reference: str) -> HttpResponse:
+    """An access request's copy as a ZIP download, never cached; 404 when it is gone."""
     if content is None:
         raise Http404
     response = HttpResponse(content, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{reference}.zip"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+def request_download(request, reference: str):
+    made = _own_request(request, reference)
+    return export_zip_response(delivery.access_export_download(request=made, actor=RequestActor.requester()), reference)
