@@ -161,7 +161,7 @@ INSERT INTO suppression_suppressionentry
 SELECT st.digest, %(purpose)s, %(channel)s, %(reason)s, %(source)s, now(), %(created_by)s, %(note)s
   FROM {STAGING_TABLE} st
  WHERE NOT EXISTS (SELECT 1 FROM suppression_known k WHERE k.digest = st.digest)
- ORDER BY st.digest  -- the unique index is (scope, digest): sorted rows fill its pages in order
+ ORDER BY st.digest  -- the unique index leads with the digest: sorted rows fill its pages in order
 ON CONFLICT DO NOTHING
 """
 # The merge sorts its digests (about 110 bytes a row in the sort): a million of them in memory,
