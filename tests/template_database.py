@@ -6,7 +6,7 @@ or out of date (a PostgreSQL advisory lock makes the others wait) and kept betwe
 out of date when its fingerprint, stored as the database's comment, differs: the fingerprint
 covers every migration's source, what post_migrate writes (the roles, the identity key's
 fingerprint) and Django's version. Tests never use the template itself; every run starts from
-fresh copies of it, as it would from fresh migrations.
+fresh copies of it, as it would from fresh migrations, and leaves its copies for the next run to drop.
 
 A transactional test (transaction=True, serialized_rollback=True) empties every table when it
 ends and puts the template's rows back when the next one starts. Django does both the slow way,
@@ -122,12 +122,14 @@ class TemplateDatabase:
         template = f"test_{original_name}_template"
         quote = connection.ops.quote_name
         with django_db_blocker.unblock():
+            with creation._nodb_cursor() as cursor:
+                # The last run's copy: dropped here, not at the end of that run (see below).
+                cursor.execute(f"DROP DATABASE IF EXISTS {quote(test_name)}")
             with creation._nodb_cursor() as lock:
                 lock.execute("SELECT pg_advisory_lock(hashtext(%s))", [template])
                 try:
                     _template_ready(connection, template)
                     with creation._nodb_cursor() as cursor:
-                        cursor.execute(f"DROP DATABASE IF EXISTS {quote(test_name)}")
                         cursor.execute(f"CREATE DATABASE {quote(test_name)} TEMPLATE {quote(template)}")
                         cursor.execute(f"ALTER DATABASE {quote(test_name)} SET synchronous_commit = off")
                 finally:
@@ -142,5 +144,9 @@ class TemplateDatabase:
                 connection._test_serialized_contents = creation.serialize_db_to_string()
             connection.ensure_connection()
         yield
-        with django_db_blocker.unblock():
-            creation.destroy_test_db(original_name, verbosity=0)
+        # The copy stays until the next run: DROP DATABASE waits for a checkpoint of the whole
+        # server, seconds at the end of a run that wrote a lot, and the next run's drop overlaps
+        # the other worker's start.
+        connection.close()
+        connection.close_pool()
+        settings.DATABASES[connection.alias]["NAME"] = connection.settings_dict["NAME"] = original_name
