@@ -9,10 +9,8 @@ import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from consent.ledger.models import ConsentEvent
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import UserFactory
 
 pytestmark = [
@@ -60,22 +58,6 @@ def company_site(live_server, tmp_path, settings):
     finally:
         server.shutdown()
         server.server_close()
-
-
-@pytest.fixture
-def browser():
-    import os
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from django.db import connections
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-            connections.close_all()  # see tests/e2e/conftest.py: the pool must get them back
 
 
 def new_page(browser, *, locale="en-GB", language="en", **headers):
