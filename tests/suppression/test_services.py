@@ -349,3 +349,24 @@ def test_leaving_on_an_error_waits_for_the_batches_being_written():
             assert writing.wait(5)
             raise RuntimeError("the unknown addresses' merge failed")
     assert finished and sorted(finished) == sorted(started)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_copy_left_on_an_error_stages_nothing_from_it():
+    # Outside a transaction (as an import stages) the COPY is cancelled, not finished with
+    # the rows written before the error.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        services.staging_create(cursor)
+        try:
+            with services.StagingWriter(cursor) as staging:
+                staging.write_many([email_digest("a@example.com"), email_digest("b@example.com")])
+            with pytest.raises(RuntimeError, match="unreadable"):
+                with services.StagingWriter(cursor) as staging:
+                    staging.write_many([email_digest("c@example.com")])
+                    raise RuntimeError("the file turned unreadable")
+            cursor.execute("SELECT count(*) FROM suppression_staging")
+            assert cursor.fetchone()[0] == 2
+        finally:
+            services.staging_drop(cursor)
