@@ -1,7 +1,9 @@
 import codecs
 import csv
 import io
+import logging
 import threading
+import time
 
 import pytest
 from django.core.files.base import ContentFile
@@ -200,6 +202,28 @@ def test_an_erased_persons_address_in_an_import_is_suppressed_without_ledger_eve
     maria.save(update_fields=["erased_at"])
     result = import_file(b"email\nmaria@example.se\n")
     assert (result.added, result.withdrawals) == (1, 0)
+
+
+def test_an_imports_entries_name_their_file_and_carry_no_note(import_file):
+    result = import_file(b"email\nann@example.com\n", name="bounces.csv", reason="bounce")
+    entry = SuppressionEntry.objects.get()
+    assert (entry.source, entry.note, entry.created_by) == ("Import of bounces.csv", "", f"system:import:{result.pk}")
+
+
+def test_the_imports_log_line_says_how_long_each_step_took(import_file, caplog):
+    subject_for("maria@example.se")
+    started = time.perf_counter()
+    with caplog.at_level(logging.INFO, logger="consent.suppression.import_run"):
+        import_file(b"email\nmaria@example.se\nann@example.com\n")
+    took = time.perf_counter() - started
+    [line] = [entry for entry in caplog.records if entry.getMessage().startswith("Suppression import")]
+    assert list(line.timings) == [
+        "read, hashed and copied",
+        "known people found",
+        "unknown addresses merged",
+        "known people's entries and events, after that",
+    ]
+    assert all(0 <= seconds <= took for seconds in line.timings.values()), line.timings
 
 
 def test_the_uploaded_file_is_not_kept_after_its_import(import_file):

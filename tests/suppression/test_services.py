@@ -1,4 +1,7 @@
 import hashlib
+import io
+import threading
+import time
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -228,3 +231,142 @@ def test_when_every_known_people_writer_fails_the_error_is_raised_not_waited_on(
     with pytest.raises(RuntimeError, match="went away"):
         with services.KnownWriters(merge_batch, iter([[("s", b"d")]] * 6), 2) as writers:
             list(writers.results())
+
+
+def test_a_national_phone_number_is_read_in_the_region_given():
+    suppression_add(identifiers=["070-123 45 67"], channel="phone", region="SE", reason="legal", source="t",
+                    actor=Actor.system())  # fmt: skip
+    assert bytes(SuppressionEntry.objects.get().identifier_digest) == phone_digest("+46701234567")
+
+
+def test_items_that_are_not_text_are_refused_in_words_and_only_the_first_twenty_listed():
+    expected = "Expected an email address, a phone number in international format or a SHA-256 hash."
+    with pytest.raises(ValidationError) as refused:
+        suppression_add(identifiers=[46701234567, None, *["nope"] * 30], reason="import", source="t",
+                        actor=Actor.system())  # fmt: skip
+    messages = refused.value.message_dict["identifiers"]
+    assert messages[:3] == [f"Item 0 (46701234567): {expected}", f"Item 1 (None): {expected}",
+                            f"Item 2 ('nope'): {expected}"]  # fmt: skip
+    assert len(messages) == 20
+    assert not SuppressionEntry.objects.exists()
+
+
+def test_the_note_is_kept_with_the_entry_and_an_unnamed_actor_is_named_by_its_kind():
+    suppression_add(identifiers=["a@example.com"], reason="legal", source="t", actor=Actor.system(),
+                    note="Court order 12")  # fmt: skip
+    suppression_add(identifiers=["b@example.com"], reason="legal", source="t", actor=Actor.system())
+    assert sorted(SuppressionEntry.objects.values_list("note", "created_by")) == [
+        ("", "system"),
+        ("Court order 12", "system"),
+    ]
+
+
+# ---------------------------------------------------------------------------- representative
+@pytest.mark.parametrize("note", [None, "", "  \n"])
+def test_taking_someone_off_marketing_needs_a_note_saying_why(note):
+    maria = subject_for("maria@example.se")
+    with pytest.raises(ValidationError) as refused:
+        subject_take_off_marketing(subject=maria, channel=None, note=note, user=UserFactory(is_staff=True))
+    assert refused.value.message_dict == {"note": ["Say why: the note is kept with the entry."]}
+    assert not SuppressionEntry.objects.exists()
+    assert not ConsentEvent.objects.filter(subject=maria).exists()
+
+
+def test_an_erased_person_is_not_taken_off_marketing_they_are_on_no_list():
+    maria = subject_for("maria@example.se")
+    maria.erased_at = maria.created_at
+    maria.save(update_fields=["erased_at"])
+    with pytest.raises(ValidationError) as refused:
+        subject_take_off_marketing(subject=maria, channel=None, note="Letter", user=UserFactory(is_staff=True))
+    assert refused.value.message_dict == {"subject": ["This person's data has been erased; they are on no list."]}
+    assert not SuppressionEntry.objects.exists()
+
+
+def test_a_representatives_entry_names_its_source():
+    maria = subject_for("maria@example.se")
+    result = subject_take_off_marketing(subject=maria, channel=None, note="Letter", user=UserFactory(is_staff=True))
+    assert (result.added, result.withdrawals) == (1, 3)
+    assert SuppressionEntry.objects.get().source == "Customer representative"
+
+
+def test_a_person_without_an_address_is_taken_off_one_channel_by_ledger_withdrawals():
+    from consent.accounts.services import subject_get_or_create
+
+    person = subject_get_or_create(external_id="crm-1")
+    rep = UserFactory(is_staff=True)
+    result = subject_take_off_marketing(subject=person, channel="postal", note="Letter", user=rep)
+    assert (result.valid, result.added, result.withdrawals) == (0, 0, 2)
+    # Research contacts no one by post: the two marketing purposes, on that channel only.
+    assert set(
+        ConsentEvent.objects.filter(subject=person).values_list(
+            "purpose_id", "channel", "decision", "source", "actor_type", "actor_id"
+        )
+    ) == {
+        (purpose, "postal", "withdrawn", "representative", "staff", str(rep.pk))
+        for purpose in ("marketing_own", "marketing_third_party")
+    }
+
+
+# ---------------------------------------------------------------------------- uploads and writers
+def test_a_files_sha256_covers_every_chunk_and_leaves_the_file_to_be_read_from_its_start():
+    data = bytes(range(256)) * (12 * 1024)  # 3 MiB: more than one read
+    upload = io.BytesIO(data)
+    assert services.file_sha256(upload) == hashlib.sha256(data).hexdigest()
+    assert upload.read() == data
+
+
+def test_after_one_writers_error_the_others_take_no_more_batches():
+    # The import stops soon after an error instead of writing the rest of the file first.
+    written = []
+
+    def merge_batch(batch):
+        if batch == "first":
+            raise RuntimeError("the database went away")
+        time.sleep(0.02)
+        written.append(batch)
+        return 1, 0, 1
+
+    with pytest.raises(RuntimeError, match="went away"):
+        with services.KnownWriters(merge_batch, iter(["first", *range(50)]), 2) as writers:
+            list(writers.results())
+    assert len(written) < 25
+
+
+def test_leaving_on_an_error_waits_for_the_batches_being_written():
+    # No writer goes on writing after the merge gave up: a re-run would race it.
+    started, finished = [], []
+    writing = threading.Event()
+
+    def merge_batch(batch):
+        started.append(batch)
+        writing.set()
+        time.sleep(0.3)
+        finished.append(batch)
+        return 1, 0, 1
+
+    with pytest.raises(RuntimeError, match="merge failed"):
+        with services.KnownWriters(merge_batch, iter(range(10)), 2):
+            assert writing.wait(5)
+            raise RuntimeError("the unknown addresses' merge failed")
+    assert finished and sorted(finished) == sorted(started)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_copy_left_on_an_error_stages_nothing_from_it():
+    # Outside a transaction (as an import stages) the COPY is cancelled, not finished with
+    # the rows written before the error.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        services.staging_create(cursor)
+        try:
+            with services.StagingWriter(cursor) as staging:
+                staging.write_many([email_digest("a@example.com"), email_digest("b@example.com")])
+            with pytest.raises(RuntimeError, match="unreadable"):
+                with services.StagingWriter(cursor) as staging:
+                    staging.write_many([email_digest("c@example.com")])
+                    raise RuntimeError("the file turned unreadable")
+            cursor.execute("SELECT count(*) FROM suppression_staging")
+            assert cursor.fetchone()[0] == 2
+        finally:
+            services.staging_drop(cursor)
