@@ -113,7 +113,6 @@ class StagingWriter:
     def __init__(self, cursor):
         self._cursor = cursor
         self._copy = None
-        self.rows = 0
 
     def __enter__(self) -> "StagingWriter":
         return self
@@ -130,7 +129,6 @@ class StagingWriter:
             if self._copy is None:
                 self._open()
             self._copy.write(_COPY_ROW_PREFIX + _COPY_ROW_PREFIX.join(digests))
-            self.rows += len(digests)
 
     def _close(self, exc_type=None, exc=None, tb=None) -> None:
         if self._copy is None:
