@@ -246,7 +246,8 @@ class ConsentEvidence(models.Model):
 
 class ConsentState(models.Model):
     """The latest decision per (subject, purpose, channel), written in the same
-    statement as its event, together with its copy in CurrentChoices."""
+    statement as its event, together with its copy in CurrentChoices. Its pages are
+    filled to 80 % (migration 0015), so an update stays a HOT update on its page."""
 
     # Indexed by the unique constraint (subject, purpose, channel).
     subject = models.ForeignKey(
@@ -284,7 +285,8 @@ class ConsentState(models.Model):
 class CurrentChoices(models.Model):
     """A person's ConsentState rows as one JSON object, {"purpose[/channel]": [decision,
     event id]}, written in the statement that appends the event. The batch check reads
-    a person's every choice from this one row instead of probing ConsentState per purpose."""
+    a person's every choice from this one row instead of probing ConsentState per purpose.
+    Pages filled to 80 %, as ConsentState's."""
 
     subject = models.OneToOneField(
         Subject, verbose_name=_("subject"), primary_key=True, on_delete=models.PROTECT, related_name="+"

@@ -119,3 +119,17 @@ def test_outside_a_transaction_the_statement_commits_or_leaves_nothing():
     assert not ConsentEvidence.objects.exclude(event=event).exists()
     assert not ConsentState.objects.exclude(subject=person).exists()
     assert not CurrentChoices.objects.exclude(subject=person).exists()
+
+
+def test_the_state_tables_leave_room_on_each_page_for_hot_updates():
+    """An upsert of a person's state rewrites its row; with room on the page the new version
+    stays there (a HOT update) and no index is written (migration 0015)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reloptions FROM pg_class"
+            " WHERE relname IN ('ledger_consentstate', 'ledger_currentchoices') ORDER BY relname"
+        )
+        assert cursor.fetchall() == [
+            ("ledger_consentstate", ["fillfactor=80"]),
+            ("ledger_currentchoices", ["fillfactor=80"]),
+        ]
