@@ -163,7 +163,9 @@ class ConsentEvent(models.Model):
         indexes = [
             # The chain order, history and as-of all read one subject's events through this
             # index (a person has tens of events, not millions). Few indexes keep writes fast.
-            models.Index(fields=["subject", "id"], name="ledger_consentevent_chain"),
+            # The hash rides along so each append reads its chain's head from the index alone,
+            # not from a heap page of its own (migration 0016).
+            models.Index(fields=["subject", "id"], include=["hash"], name="ledger_consentevent_chain"),
             # The back office's weekly figures read a date range; the decision rides along so
             # the count is an index-only scan.
             models.Index(fields=["occurred_at"], include=["decision"], name="ledger_consentevent_occurred"),
