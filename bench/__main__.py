@@ -55,6 +55,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--only-check", action="store_true", help="only the batch check's and the single HTTP check's figures"
     )
+    parser.add_argument(
+        "--only-writes", action="store_true", help="only the write test's figures (events/s and their ceiling)"
+    )
     parser.add_argument("--only-suppression", action="store_true", help="only the suppression figures")
     parser.add_argument("--only-banner", action="store_true", help="only the cookie banner's HTTP figures")
     parser.add_argument("--only-admin", action="store_true", help="only the back office's page times")
@@ -165,15 +168,21 @@ def run(args: argparse.Namespace) -> int:
         print(f"- machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} after the measurements")
         return 0
 
+    if args.only_writes:
+        written, inserted = run_writes(args, write)
+        print_figures(write_figures(written, inserted))
+        for label, result in (("write test", written), ("write ceiling", inserted)):
+            if result.errors:
+                print(f"- {label}: {result.errors:,} failed, first: {result.first_error}")
+        print(
+            f"- machine: {os.cpu_count()} CPUs, load average {load_before[0]:.2f} before the measurements, "
+            f"{os.getloadavg()[0]:.2f} after"
+        )
+        return 0
+
     written = inserted = None
     if not args.only_check:
-        print(
-            f"\nWrite test: {args.record_events:,} events through consent_record from {WRITE_PROCESSES} processes…",
-            flush=True,
-        )
-        written = write.run(total=args.record_events, processes=WRITE_PROCESSES, subjects=args.subjects)
-        print("Write ceiling: the same count of bare single-row INSERT + COMMIT from the same processes…", flush=True)
-        inserted = write.run(total=args.record_events, processes=WRITE_PROCESSES, subjects=args.subjects, ceiling=True)
+        written, inserted = run_writes(args, write)
 
     print("Batch check: 10,000 identifiers, warm-up + 5 runs…", flush=True)
     batch = check.run(subjects=args.subjects)
@@ -220,6 +229,17 @@ def run(args: argparse.Namespace) -> int:
     if explain:
         print("\nEXPLAIN (ANALYZE, BUFFERS) of the decisions query, 10,000 identifiers:\n" + explain)
     return 0
+
+
+def run_writes(args: argparse.Namespace, write) -> tuple:
+    print(
+        f"\nWrite test: {args.record_events:,} events through consent_record from {WRITE_PROCESSES} processes…",
+        flush=True,
+    )
+    written = write.run(total=args.record_events, processes=WRITE_PROCESSES, subjects=args.subjects)
+    print("Write ceiling: the same count of bare single-row INSERT + COMMIT from the same processes…", flush=True)
+    inserted = write.run(total=args.record_events, processes=WRITE_PROCESSES, subjects=args.subjects, ceiling=True)
+    return written, inserted
 
 
 def run_outbox(args: argparse.Namespace, outbox, notices) -> tuple:

@@ -163,7 +163,9 @@ class ConsentEvent(models.Model):
         indexes = [
             # The chain order, history and as-of all read one subject's events through this
             # index (a person has tens of events, not millions). Few indexes keep writes fast.
-            models.Index(fields=["subject", "id"], name="ledger_consentevent_chain"),
+            # The hash rides along so each append reads its chain's head from the index alone,
+            # not from a heap page of its own (migration 0016).
+            models.Index(fields=["subject", "id"], include=["hash"], name="ledger_consentevent_chain"),
             # The back office's weekly figures read a date range; the decision rides along so
             # the count is an index-only scan.
             models.Index(fields=["occurred_at"], include=["decision"], name="ledger_consentevent_occurred"),
@@ -246,7 +248,8 @@ class ConsentEvidence(models.Model):
 
 class ConsentState(models.Model):
     """The latest decision per (subject, purpose, channel), written in the same
-    statement as its event, together with its copy in CurrentChoices."""
+    statement as its event, together with its copy in CurrentChoices. Its pages are
+    filled to 80 % (migration 0015), so an update stays a HOT update on its page."""
 
     # Indexed by the unique constraint (subject, purpose, channel).
     subject = models.ForeignKey(
@@ -284,7 +287,8 @@ class ConsentState(models.Model):
 class CurrentChoices(models.Model):
     """A person's ConsentState rows as one JSON object, {"purpose[/channel]": [decision,
     event id]}, written in the statement that appends the event. The batch check reads
-    a person's every choice from this one row instead of probing ConsentState per purpose."""
+    a person's every choice from this one row instead of probing ConsentState per purpose.
+    Pages filled to 80 %, as ConsentState's."""
 
     subject = models.OneToOneField(
         Subject, verbose_name=_("subject"), primary_key=True, on_delete=models.PROTECT, related_name="+"

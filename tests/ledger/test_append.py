@@ -119,3 +119,35 @@ def test_outside_a_transaction_the_statement_commits_or_leaves_nothing():
     assert not ConsentEvidence.objects.exclude(event=event).exists()
     assert not ConsentState.objects.exclude(subject=person).exists()
     assert not CurrentChoices.objects.exclude(subject=person).exists()
+
+
+def test_the_chains_head_is_read_from_the_chain_index_alone():
+    """ledger_append()'s read of the head (its SQL, verbatim) needs no heap page of the event:
+    the chain index carries the hash (migration 0016)."""
+    person = subject_for("head@example.com")
+    first = record(person, "research", "withdrawn")
+    second = record(person, "research", "granted")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        head_sql = "SELECT e.hash FROM ledger_consentevent e WHERE e.subject_id = %s ORDER BY e.id DESC LIMIT 1"
+        cursor.execute(f"EXPLAIN {head_sql}", [person.pk])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute(head_sql, [person.pk])
+        head = cursor.fetchone()[0]
+    assert "Index Only Scan Backward using ledger_consentevent_chain" in plan, plan
+    assert (head, second.prev_hash) == (second.hash, first.hash)
+
+
+def test_the_state_tables_leave_room_on_each_page_for_hot_updates():
+    """An upsert of a person's state rewrites its row; with room on the page the new version
+    stays there (a HOT update) and no index is written (migration 0015)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reloptions FROM pg_class"
+            " WHERE relname IN ('ledger_consentstate', 'ledger_currentchoices') ORDER BY relname"
+        )
+        assert cursor.fetchall() == [
+            ("ledger_consentstate", ["fillfactor=80"]),
+            ("ledger_currentchoices", ["fillfactor=80"]),
+        ]
