@@ -32,12 +32,15 @@ def run(*, total: int, processes: int, subjects: int, ceiling: bool = False) -> 
     if ceiling:
         _ceiling_table_reset()
 
+    # A new set of people each run: a seeded plan would write, from the second run on, the
+    # people whose pages the last run left cached, and the figure would rise run by run.
+    seed = os.urandom(4).hex()
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(processes + 1)
     results = context.Queue()
     shares = [total // processes + (1 if i < total % processes else 0) for i in range(processes)]
     workers = [
-        context.Process(target=_worker, args=(i, shares[i], subjects, barrier, results, ceiling), daemon=True)
+        context.Process(target=_worker, args=(i, shares[i], subjects, barrier, results, ceiling, seed), daemon=True)
         for i in range(processes)
     ]
     for worker in workers:
@@ -101,7 +104,7 @@ def _ceiling_table_reset() -> None:
         cursor.execute(f"CREATE TABLE {CEILING_TABLE} (id bigserial PRIMARY KEY, subject uuid, decision text)")
 
 
-def _worker(index: int, count: int, subjects: int, barrier, results, ceiling: bool) -> None:
+def _worker(index: int, count: int, subjects: int, barrier, results, ceiling: bool, seed: str) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     import django
 
@@ -113,7 +116,7 @@ def _worker(index: int, count: int, subjects: int, barrier, results, ceiling: bo
     from consent.ledger.selectors import purposes_by_code
     from consent.ledger.services import Actor, consent_record
 
-    rng = random.Random(f"bench-write-{index}")
+    rng = random.Random(f"bench-write-{seed}-{index}")
     combos = [
         (purpose.code, channel, purpose.withdrawable)
         for purpose in purposes_by_code().values()
