@@ -370,7 +370,8 @@ class PasswordCompromiseReport(models.Model):
         verbose_name=_("handled by"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        # Erasing the staff member's own data deletes their account; the report stays.
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     staff_note = models.TextField(_("staff note"), blank=True)

@@ -21,7 +21,12 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from consent.accounts.models import PasswordCompromiseReport, ProfileChange, Subject, User
-from consent.accounts.services import data_access_record, user_password_compromised, user_profile_update
+from consent.accounts.services import (
+    data_access_record,
+    password_compromise_reports_close,
+    user_password_compromised,
+    user_profile_update,
+)
 from consent.decisions.rules import Reason, consent_decisions
 from consent.ledger.chain import Evidence
 from consent.ledger.models import ConsentEvent, ConsentEvidence
@@ -219,6 +224,20 @@ class UnreachableBackend(BaseEmailBackend):
 class RefusingBackend(BaseEmailBackend):
     def send_messages(self, messages):
         raise smtplib.SMTPRecipientsRefused({messages[0].to[0]: (550, b"No such mailbox")})
+
+
+@pytest.mark.django_db
+def test_a_staff_member_who_handled_reports_can_be_erased_and_the_reports_stay(maja, bystander):
+    staff = staff_in_role("Customer representative")
+    report = user_password_compromised(user=bystander, note="phished")
+    assert password_compromise_reports_close(reports=[report.pk], staff=staff, note="called back") == 1
+
+    subject_erase(subject=staff.subject, actor="privacy officer", reason="SR-2026-000200")
+
+    assert not User.objects.filter(pk=staff.pk).exists()
+    report.refresh_from_db()
+    assert (report.user, report.handled_by, report.staff_note) == (bystander, None, "called back")
+    assert report.handled_at is not None
 
 
 @pytest.mark.django_db
