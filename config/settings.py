@@ -368,6 +368,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "consent.backoffice.tasks.recount_suppression_figures_task",
         "schedule": crontab(hour=3, minute=47),
     },
+    # Sessions past their expiry, deleted (Django leaves them in the table until clearsessions).
+    "clear-expired-sessions": {
+        "task": "consent.accounts.tasks.clear_expired_sessions_task",
+        "schedule": crontab(hour=4, minute=23),
+    },
     # A signed checkpoint of the ledger every hour: tampering is detectable from the next one on.
     "take-ledger-checkpoint": {
         "task": "consent.ledger.tasks.take_ledger_checkpoint_task",
@@ -435,6 +440,8 @@ if not DEBUG:
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# Database sessions that name their user, so erasure ends a person's sessions by index.
+SESSION_ENGINE = "consent.accounts.sessions"
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 

@@ -28,7 +28,6 @@ from datetime import datetime
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -37,7 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from consent.accounts.identity import InvalidIdentifier, email_digest, phone_digest
-from consent.accounts.models import DataAccess, PasswordCompromiseReport, ProfileChange, Subject, User
+from consent.accounts.models import DataAccess, PasswordCompromiseReport, ProfileChange, Subject, User, UserSession
 from consent.ledger.models import ConsentEvent
 from consent.ledger.selectors import consent_choices_explicit
 from consent.ledger.services import Actor, consent_evidence_erase, consent_record, subject_lock
@@ -207,14 +206,7 @@ def _disclosures_redact(subject: Subject, pattern: re.Pattern | None) -> int:
 
 
 def _sessions_end(user: User) -> int:
-    """Delete the account's sessions. The session table is keyed by an opaque key, so its rows
-    are decoded; only unexpired ones can still be someone's session."""
-    mine = [
-        session.session_key
-        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator(chunk_size=2000)
-        if session.get_decoded().get("_auth_user_id") == str(user.pk)
-    ]
-    return Session.objects.filter(session_key__in=mine).delete()[0]
+    return UserSession.objects.filter(user=user).delete()[0]
 
 
 def _failed_logins_delete(addresses: list[str]) -> int:
@@ -307,7 +299,7 @@ def _erase(*, subject, actor, reason, notice, notice_email_id, address) -> Erasu
     removed["axes (failed and logged sign-ins)"] = _failed_logins_delete(addresses)
     removed["admin.LogEntry (labels)"] = _admin_log_redact(user, addresses)
     if user is not None:
-        removed["sessions.Session"] = _sessions_end(user)
+        removed["accounts.UserSession"] = _sessions_end(user)
         removed.update(_user_delete(user))
 
     subject.erased_at = timezone.now()

@@ -25,6 +25,7 @@ from consent.accounts.models import (
     ProfileChange,
     Subject,
     User,
+    UserSession,
 )
 
 # What a person may change about themselves (the email address only through a verified link).
@@ -299,3 +300,9 @@ def password_compromise_reports_close(*, reports: list[int], staff: User, note: 
     return PasswordCompromiseReport.objects.filter(pk__in=reports, handled_at__isnull=True).update(
         handled_at=timezone.now(), handled_by=staff, staff_note=note
     )
+
+
+def sessions_clear_expired() -> int:
+    """Delete the sessions past their expiry (what `manage.py clearsessions` does), one
+    statement on the expiry index. Returns how many went."""
+    return UserSession.objects.filter(expire_date__lt=timezone.now()).delete()[0]

@@ -9,11 +9,11 @@ import re
 import uuid
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.db import connection
 
 from consent.accounts.identity import email_digest
+from consent.accounts.models import UserSession
 from consent.ledger.models import ConsentEvent
 from consent.notifications.models import OutboundEmail
 from tests.factories import UserFactory
@@ -158,7 +158,7 @@ def test_a_twelve_year_old_is_refused_and_the_address_is_nowhere(page, every_log
     settings.DEBUG = False
 
     assert find_everywhere(address) == []
-    for session in Session.objects.all():
+    for session in UserSession.objects.all():
         assert address not in json.dumps(session.get_decoded())
     if hasattr(cache, "_cache") and hasattr(cache._cache, "get_client"):
         client = cache._cache.get_client()

@@ -12,15 +12,14 @@ import pytest
 from axes.models import AccessAttempt
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.contrib.sessions.models import Session
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 from django.db import connection, transaction
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.utils import timezone
 
-from consent.accounts.models import PasswordCompromiseReport, ProfileChange, Subject, User
+from consent.accounts.models import PasswordCompromiseReport, ProfileChange, Subject, User, UserSession
 from consent.accounts.services import (
     data_access_record,
     password_compromise_reports_close,
@@ -184,7 +183,7 @@ def test_the_record_says_what_went_and_what_stayed_without_personal_data(maja):
     assert erasure.removed["accounts.PasswordCompromiseReport"] == 1
     assert erasure.removed["ledger.ConsentEvidence"] >= 3
     assert erasure.removed["notifications.OutboundEmail (address and content)"] == 3
-    assert erasure.removed["sessions.Session"] == 1
+    assert erasure.removed["accounts.UserSession"] == 1
     assert erasure.removed["axes (failed and logged sign-ins)"] == 2  # her failed attempt, her sign-in
     kept = {row["what"]: row for row in erasure.kept}
     assert kept["ledger.ConsentEvent"]["count"] == ConsentEvent.objects.filter(subject=maja.subject).count()
@@ -192,7 +191,7 @@ def test_the_record_says_what_went_and_what_stayed_without_personal_data(maja):
     assert kept["accounts.DataAccess"]["count"] == 1
     text = json.dumps([erasure.removed, erasure.kept, erasure.actor, erasure.reason]).lower()
     assert not any(needle.lower() in text for needle in NEEDLES)
-    assert not Session.objects.exists() and not PasswordCompromiseReport.objects.exists()
+    assert not UserSession.objects.exists() and not PasswordCompromiseReport.objects.exists()
 
 
 @pytest.mark.django_db
@@ -224,6 +223,22 @@ class UnreachableBackend(BaseEmailBackend):
 class RefusingBackend(BaseEmailBackend):
     def send_messages(self, messages):
         raise smtplib.SMTPRecipientsRefused({messages[0].to[0]: (550, b"No such mailbox")})
+
+
+@pytest.mark.django_db
+def test_erasure_ends_the_persons_sessions_and_no_one_elses(maja, bystander, client):
+    their_phone = Client()
+    their_phone.force_login(maja)
+    bystanders_laptop = Client()
+    bystanders_laptop.force_login(bystander)
+    assert sorted(UserSession.objects.values_list("user_id", flat=True)) == sorted([maja.pk, maja.pk, bystander.pk])
+
+    erasure = subject_erase(subject=maja.subject, actor="privacy officer", reason="SR-2026-000201")
+
+    assert erasure.removed["accounts.UserSession"] == 2
+    assert list(UserSession.objects.values_list("user_id", flat=True)) == [bystander.pk]
+    assert client.get("/portal/").status_code == 302 and their_phone.get("/portal/").status_code == 302
+    assert bystanders_laptop.get("/portal/").status_code == 200
 
 
 @pytest.mark.django_db
