@@ -19,7 +19,8 @@ from django.utils.translation import ngettext
 from django_countries import countries
 
 from consent.accounts.admin import PersonDataAdminMixin
-from consent.accounts.models import DataAccess
+from consent.accounts.models import DataAccess, Subject
+from consent.accounts.search import subject_search
 from consent.accounts.services import PROFILE_FIELDS, data_access_record
 from consent.db import CappedCountPaginator
 from requests_app import delivery, selectors, services
@@ -191,7 +192,11 @@ class SubjectRequestAdmin(PersonDataAdminMixin, admin.ModelAdmin):
     list_display = ("reference", "type", "status_shown", "office", "due", "assignee", "received_at", "channel")
     list_filter = (OverdueFilter, LettersFilter, "status", "type", "office", "channel")
     list_select_related = ("office", "assignee")
-    search_fields = ("=reference",)
+    search_fields = ("=reference",)  # shows the box; searched by get_search_results
+    search_help_text = _(
+        "Search by request reference, or find a requester's requests by email address, phone number "
+        "or the start of their account's name."
+    )
     show_full_result_count = False
     paginator = CappedCountPaginator
     list_per_page = 50
@@ -218,6 +223,17 @@ class SubjectRequestAdmin(PersonDataAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return selectors.requests_for_staff(user=request.user, queryset=super().get_queryset(request))
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if term.upper().startswith("SR-"):
+            return queryset.filter(reference=term.upper()), False
+        # Anything else names a person, by the back office's one search rule (a caller known only
+        # by phone included): their requests, within this staff member's queue.
+        people = subject_search(queryset=Subject.objects.all(), term=term)
+        if people.message:
+            self.message_user(request, people.message, messages.WARNING)
+        return queryset.filter(subject__in=people.queryset.values("pk")), False
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:

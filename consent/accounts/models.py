@@ -1,4 +1,5 @@
 import uuid
+from importlib import import_module
 
 import pgtrigger
 from django.conf import settings
@@ -411,6 +412,4 @@ class UserSession(AbstractBaseSession):
 
     @classmethod
     def get_session_store_class(cls):
-        from consent.accounts.sessions import SessionStore
-
-        return SessionStore
+        return import_module(settings.SESSION_ENGINE).SessionStore  # consent.accounts.sessions

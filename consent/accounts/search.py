@@ -2,7 +2,8 @@
 id, or a request reference, each answered by an index probe (never a scan of every person).
 
 - email: hashed, then the subject's digest index (the address itself is stored nowhere here);
-- phone: read as E.164, then the user's phone index;
+- phone: read as E.164, then the user's phone index and the subject's digest (a person known
+  only by phone, from a phone or letter request);
 - name: a prefix of "first last", lower-cased, through the expression index on the user's names;
 - subject id (UUID) or external id: their unique indexes;
 - a request reference (`SR-…`): through the resolvers registered for its prefix
@@ -22,7 +23,7 @@ from django.db.models import QuerySet, Value
 from django.db.models.functions import Concat, Lower
 from django.utils.translation import gettext as _
 
-from consent.accounts.identity import InvalidIdentifier, canonical_email, canonical_phone, email_digest
+from consent.accounts.identity import InvalidIdentifier, canonical_email, canonical_phone, email_digest, phone_digest
 from consent.accounts.models import Subject, User
 
 # A resolver receives the Subject queryset and the term, and returns it narrowed.
@@ -74,9 +75,15 @@ def subject_search(*, queryset: QuerySet, term: str) -> SearchResult:
         pass
     if PHONE_RE.match(term):
         try:
-            return SearchResult(queryset.filter(user__phone=canonical_phone(term)))
+            number = canonical_phone(term)
         except InvalidIdentifier:
             pass  # digits that are no phone number may still be an external id
+        else:
+            # An account's phone, or a person known only by phone (a phone or letter request),
+            # whose subject is keyed by the number's digest: one probe of each index.
+            by_account = Subject.objects.filter(user__phone=number).values("pk")
+            by_digest = Subject.objects.filter(email_digest=phone_digest(number)).values("pk")
+            return SearchResult(queryset.filter(pk__in=by_account.union(by_digest)))
     if len(term) < NAME_MIN_LENGTH:
         return SearchResult(queryset.none(), _("Type at least two letters of a name."))
     # Two probes rather than one OR across the join, which no index answers.

@@ -44,6 +44,16 @@ def test_by_phone_in_any_usual_format(client, rep, people):
     assert _ids(client, "+33612345678", people) == {"marie"}
 
 
+def test_a_person_known_only_by_phone_is_found_by_their_number(client, rep, people):
+    from consent.accounts.services import subject_get_or_create_by_phone
+
+    caller = subject_get_or_create_by_phone(phone="070-765 43 21", region="SE")
+    html = client.get("/admin/accounts/subject/", {"q": "+46 70 765 43 21"}).content.decode()
+    assert f"/admin/accounts/subject/{caller.pk}/story/" in html
+    assert _ids(client, "+46 70 765 43 21", people) == set()
+    assert _ids(client, "+46701234567", people) == {"maria"}
+
+
 def test_by_the_start_of_a_name(client, rep, people):
     assert _ids(client, "mar", people) == {"maria", "marie"}
     assert _ids(client, "Maria L", people) == {"maria"}
@@ -76,6 +86,6 @@ def test_the_name_and_phone_searches_use_their_indexes(people):
             sql, params = subject_search(queryset=Subject.objects.all(), term=term).queryset.query.sql_with_params()
             cursor.execute(f"EXPLAIN {sql}", params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
-            index = "accounts_user_name_prefix" if term.startswith("M") else "accounts_user_phone"
-            assert index in plan, plan
+            indexes = ["accounts_user_name_prefix"] if term.startswith("M") else ["accounts_user_phone", "digest"]
+            assert all(index in plan for index in indexes), plan
         cursor.execute("RESET enable_seqscan")

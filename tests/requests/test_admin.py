@@ -95,3 +95,22 @@ def test_overdue_requests_are_highlighted(client, rep):
     SubjectRequest.objects.filter(pk=made.pk).update(due_at=made.received_at.replace(year=2000))
     listing = client.get("/admin/requests_app/subjectrequest/?deadline=overdue").content.decode()
     assert made.reference in listing and 'class="overdue"' in listing
+
+
+def test_the_queue_finds_a_callers_requests_by_reference_email_or_phone(client, rep, offices):
+    by_phone = request_submit(
+        type="question", channel="phone", staff=rep, name="Eva", phone="070-111 22 33", country="SE",
+        address="Storgatan 1\n111 22 Stockholm", details="?", verification_method="matched_data",
+    )  # fmt: skip
+    by_email = request_submit(type="question", channel="web_form", email="eva@example.se", country="SE", details="?")
+    elsewhere = request_submit(type="question", channel="web_form", email="eva@example.fr", country="FR", details="?")
+
+    def found(term: str) -> set[str]:
+        listing = client.get("/admin/requests_app/subjectrequest/", {"q": term}).content.decode()
+        return {r.reference for r in (by_phone, by_email, elsewhere) if r.reference in listing}
+
+    assert found("+46 70 111 22 33") == {by_phone.reference}
+    assert found(" EVA@example.se") == {by_email.reference}
+    assert found(by_email.reference.lower()) == {by_email.reference}
+    assert found("eva@example.fr") == set()  # another office's queue
+    assert found("not-an-address@") == set()
