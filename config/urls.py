@@ -5,15 +5,16 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config import views
 
-# Decisions first: the consent check is the busiest URL, and resolving walks the list in order.
+# The busiest URLs first, as resolving walks the list in order: the consent check, then the
+# cookie banner's (every page view of the company's sites).
 api_v1 = [
     path("", include("consent.decisions.api")),
+    path("", include("consent.banner.api")),
     path("", include("consent.suppression.api")),
     path("", include("consent.ledger.api")),
     path("", include("consent.accounts.api")),
     path("", include("consent.policies.api")),
     path("", include("requests_app.api")),
-    path("", include("consent.banner.api")),
 ]
 
 urlpatterns = [

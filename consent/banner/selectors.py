@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from consent.accounts.models import Subject
 from consent.db import prepared_cursor
-from consent.ledger.models import ConsentEvent, Purpose
+from consent.ledger.models import ConsentEvent, ConsentState, Purpose
 from consent.ledger.selectors import purposes_by_code
 from consent.policies.selectors import LANGUAGE_CODES
 
@@ -118,16 +118,19 @@ class BannerChoices:
         return all(value is not None for value in self.choices.values())
 
 
-# One round trip: the visitor's Subject (gone or erased: no row) and its three cookie states
-# with the source of each state's last event.
+# One round trip, two index probes: the visitor's Subject (gone or erased: no row) and its
+# CurrentChoices row (every choice in one row, as the batch check reads it); a third only
+# when advertising is withdrawn, for the source of that event (a GPC signal or a click).
 _CHOICES_SQL = """
-SELECT cs.purpose_id, cs.decision, e.source
+SELECT cc.choices -> %(analytics)s ->> 0, cc.choices -> %(personalisation)s ->> 0, cc.choices -> %(advertising)s ->> 0,
+       CASE WHEN cc.choices -> %(advertising)s ->> 0 = 'withdrawn' THEN
+            (SELECT e.source FROM ledger_consentevent e WHERE e.id = (cc.choices -> %(advertising)s ->> 1)::bigint)
+       END
   FROM accounts_subject s
-  LEFT JOIN ledger_consentstate cs
-         ON cs.subject_id = s.id AND cs.channel IS NULL AND cs.purpose_id = ANY(%(purposes)s)
-  LEFT JOIN ledger_consentevent e ON e.id = cs.event_id
+  LEFT JOIN ledger_currentchoices cc ON cc.subject_id = s.id
  WHERE s.id = %(subject)s AND s.erased_at IS NULL
 """
+_CHOICE_KEYS = {key: ConsentState.choice_key(code, None) for key, code in CATEGORIES.items()}
 
 
 def banner_choices(*, subject_id: uuid.UUID | None) -> BannerChoices | None:
@@ -135,20 +138,16 @@ def banner_choices(*, subject_id: uuid.UUID | None) -> BannerChoices | None:
     if subject_id is None:
         return None
     with prepared_cursor() as cursor:
-        cursor.execute(_CHOICES_SQL, {"subject": subject_id, "purposes": list(CATEGORIES.values())})
-        rows = cursor.fetchall()
-    if not rows:
+        cursor.execute(_CHOICES_SQL, {"subject": subject_id, **_CHOICE_KEYS})
+        row = cursor.fetchone()
+    if row is None:
         return None
-    choices = dict.fromkeys(CATEGORIES)
-    by_gpc = False
-    key_of = {code: key for key, code in CATEGORIES.items()}
-    for purpose_id, decision, source in rows:
-        if purpose_id is None:
-            continue
-        choices[key_of[purpose_id]] = decision == ConsentEvent.Decision.GRANTED
-        if key_of[purpose_id] == GPC_CATEGORY:
-            by_gpc = decision == ConsentEvent.Decision.WITHDRAWN and source == ConsentEvent.Source.GPC
-    return BannerChoices(choices, by_gpc)
+    *decisions, advertising_source = row
+    choices = {
+        key: None if decision is None else decision == ConsentEvent.Decision.GRANTED
+        for key, decision in zip(CATEGORIES, decisions, strict=True)
+    }
+    return BannerChoices(choices, advertising_source == ConsentEvent.Source.GPC)
 
 
 NO_CHOICES = BannerChoices(dict.fromkeys(CATEGORIES), False)

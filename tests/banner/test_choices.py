@@ -42,6 +42,25 @@ def test_an_allowed_site_gets_cors_with_credentials_and_a_preflight_answer(visit
     assert response.json()["choices"] == REJECT_ALL
 
 
+def test_a_returning_visitors_read_carries_cors_gpc_and_no_store(visitor):
+    choose(visitor, {**REJECT_ALL, "analytics": True})
+
+    response = visitor.get(URL, HTTP_SEC_GPC="1")
+
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "choices": {**REJECT_ALL, "analytics": True},
+        "decided": True,
+        "gpc_signal": True,
+        "gpc_honoured": True,  # advertising is off and the browser asks for it to be
+    }
+    assert (response["Access-Control-Allow-Origin"], response["Access-Control-Allow-Credentials"]) == (SITE, "true")
+    assert "Origin" in response["Vary"] and response["Cache-Control"] == "private, no-store"
+    stranger = APIClient(HTTP_ORIGIN="https://evil.example.net")
+    stranger.cookies[COOKIE_NAME] = visitor.cookies[COOKIE_NAME].value
+    assert "Access-Control-Allow-Origin" not in stranger.get(URL)  # the browser keeps it from that page
+
+
 def test_another_origin_gets_no_cors_and_its_posts_are_refused(db):
     stranger = APIClient(HTTP_ORIGIN="https://evil.example.net")
 
