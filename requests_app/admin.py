@@ -20,7 +20,7 @@ from django_countries import countries
 
 from consent.accounts.admin import PersonDataAdminMixin
 from consent.accounts.models import DataAccess, Subject
-from consent.accounts.search import subject_search
+from consent.accounts.search import FOUND_LIMIT, subject_search
 from consent.accounts.services import PROFILE_FIELDS, data_access_record
 from consent.db import CappedCountPaginator
 from requests_app import delivery, selectors, services
@@ -233,7 +233,9 @@ class SubjectRequestAdmin(PersonDataAdminMixin, admin.ModelAdmin):
         people = subject_search(queryset=Subject.objects.all(), term=term)
         if people.message:
             self.message_user(request, people.message, messages.WARNING)
-        return queryset.filter(subject__in=people.queryset.values("pk")), False
+        # Their ids first, as the subject list does (consent.accounts.search._found): as a
+        # subquery, the queue's ORDER BY and LIMIT would walk every request testing each.
+        return queryset.filter(subject_id__in=list(people.queryset.values_list("pk", flat=True)[:FOUND_LIMIT])), False
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
