@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 WITH_DB := $(BIN)/python -m config.devdb run
 # Two workers (pytest-xdist); the suite's time is printed at its end (README: what it measured).
-PYTEST_ARGS ?= -n 2 --durations=5
+PYTEST_ARGS ?= -n 2 --dist worksteal --durations=5
 # Development and tests run with DEBUG on unless the caller says otherwise.
 export DJANGO_DEBUG ?= true
 
