@@ -2,12 +2,13 @@
 
 Cross-origin rules and why an Origin check replaces the CSRF token: consent.banner.cors."""
 
+import functools
 import hashlib
 import json
 import time
 
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseNotModified
+from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -215,19 +216,21 @@ def _visitor_subject_id(request, session_user):
     return visitor_subject_id(request.COOKIES.get(COOKIE_NAME))
 
 
-def _answer(request, subject_id) -> Response:
+def _answer(request, subject_id) -> JsonResponse:
+    """BannerChoicesOutputSerializer's shape, as a plain JsonResponse: a returning visitor's
+    read is the banner's most frequent call, and through DRF's request wrapping, negotiation
+    and rendering it cost 800-900 µs in-process against 450-510 µs without (the one-SELECT
+    ceiling view: 420-470 µs)."""
     current = selectors.banner_choices(subject_id=subject_id) or selectors.NO_CHOICES
     signal = _gpc_signal(request)
     withdrawn = current.choices[selectors.GPC_CATEGORY] is False
-    response = Response(
-        BannerChoicesOutputSerializer(
-            {
-                "choices": current.choices,
-                "decided": current.decided,
-                "gpc_signal": signal,
-                "gpc_honoured": current.advertising_by_gpc or (signal and withdrawn),
-            }
-        ).data
+    response = JsonResponse(
+        {
+            "choices": current.choices,
+            "decided": current.decided,
+            "gpc_signal": signal,
+            "gpc_honoured": current.advertising_by_gpc or (signal and withdrawn),
+        }
     )
     # The answer is this visitor's own: no shared cache may keep it.
     response["Cache-Control"] = "private, no-store"
@@ -242,6 +245,23 @@ class BannerChoicesApi(BannerApiView):
     # JSON only: a form or text/plain POST (which a foreign page could send without a CORS
     # preflight) is refused before anything is read.
     parser_classes = [StrictJSONParser]
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        drf_view = super().as_view(**initkwargs)
+
+        # A GET reads nothing the request sends but its cookies and Sec-GPC, and DRF adds no
+        # check to it here (no authentication, AllowAny, the Origin checked on writes only):
+        # answered without DRF's request wrapping and content negotiation. wraps: the schema
+        # generator still finds the class, and the view stays CSRF-exempt as DRF's is.
+        @functools.wraps(drf_view)
+        def view(request, *args, **kwargs):
+            if request.method == "GET":
+                user = getattr(request, "user", None)
+                return cors_headers(request, _answer(request, _visitor_subject_id(request, user)))
+            return drf_view(request, *args, **kwargs)
+
+        return view
 
     @extend_schema(
         operation_id="banner_choices_get",
