@@ -19,8 +19,7 @@ from django.utils.translation import ngettext
 from django_countries import countries
 
 from consent.accounts.admin import PersonDataAdminMixin
-from consent.accounts.models import DataAccess, Subject
-from consent.accounts.search import FOUND_LIMIT, subject_search
+from consent.accounts.models import DataAccess
 from consent.accounts.services import PROFILE_FIELDS, data_access_record
 from consent.db import CappedCountPaginator
 from requests_app import delivery, selectors, services
@@ -195,7 +194,7 @@ class SubjectRequestAdmin(PersonDataAdminMixin, admin.ModelAdmin):
     search_fields = ("=reference",)  # shows the box; searched by get_search_results
     search_help_text = _(
         "Search by request reference, or find a requester's requests by email address, phone number "
-        "or the start of their account's name."
+        "or the start of their name."
     )
     show_full_result_count = False
     paginator = CappedCountPaginator
@@ -225,17 +224,10 @@ class SubjectRequestAdmin(PersonDataAdminMixin, admin.ModelAdmin):
         return selectors.requests_for_staff(user=request.user, queryset=super().get_queryset(request))
 
     def get_search_results(self, request, queryset, search_term):
-        term = search_term.strip()
-        if term.upper().startswith("SR-"):
-            return queryset.filter(reference=term.upper()), False
-        # Anything else names a person, by the back office's one search rule (a caller known only
-        # by phone included): their requests, within this staff member's queue.
-        people = subject_search(queryset=Subject.objects.all(), term=term)
-        if people.message:
-            self.message_user(request, people.message, messages.WARNING)
-        # Their ids first, as the subject list does (consent.accounts.search._found): as a
-        # subquery, the queue's ORDER BY and LIMIT would walk every request testing each.
-        return queryset.filter(subject_id__in=list(people.queryset.values_list("pk", flat=True)[:FOUND_LIMIT])), False
+        result = selectors.requests_search(queryset=queryset, term=search_term)
+        if result.message:
+            self.message_user(request, result.message, messages.WARNING)
+        return result.queryset, False
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:

@@ -3,7 +3,9 @@ import datetime
 import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import OpClass
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -202,6 +204,8 @@ class SubjectRequest(models.Model):
             models.Index(fields=["subject", "received_at"], name="requests_app_sr_subject"),
             models.Index(fields=["office", "status", "due_at"], name="requests_app_sr_queue"),
             models.Index(fields=["status", "due_at"], name="requests_app_sr_due"),
+            # The queue's search by the start of the name a requester gave (one without an account).
+            models.Index(OpClass(Lower("requester_name"), name="text_pattern_ops"), name="requests_app_sr_name_prefix"),
         ]
 
     def __str__(self) -> str:

@@ -1,9 +1,11 @@
 """Reads about subject requests: routing, the requester's and the staff's views."""
 
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from consent.accounts.models import Subject, User
+from consent.accounts.search import FOUND_LIMIT, NAME_MIN_LENGTH, PHONE_RE, SearchResult, subject_search
 from requests_app.models import AccessExport, RepresentativeOffice, RequestLetter, SubjectRequest
 
 
@@ -84,3 +86,25 @@ def letters_to_post(*, request: SubjectRequest | None = None) -> QuerySet[Reques
     still have contact data to post them to."""
     letters = RequestLetter.objects.filter(posted_at__isnull=True, request__contact_purged_at__isnull=True)
     return letters if request is None else letters.filter(request=request)
+
+
+def requests_search(*, queryset: QuerySet[SubjectRequest], term: str) -> SearchResult:
+    """The requests `term` names, narrowed from `queryset` (a staff member's queue): a
+    reference; else the requests of the people the back office's search finds (email, phone,
+    account name, ids) and, for a name, of the requesters who gave a name starting with it
+    (a letter or a call from someone without an account). Each through its index, the ids
+    read first (consent.accounts.search: a subquery would make the queue's ORDER BY and
+    LIMIT walk every request)."""
+    term = term.strip()
+    if not term:
+        return SearchResult(queryset)
+    if term.upper().startswith("SR-"):
+        return SearchResult(queryset.filter(reference=term.upper()))
+    people = subject_search(queryset=Subject.objects.all(), term=term)
+    subject_ids = list(people.queryset.values_list("pk", flat=True)[:FOUND_LIMIT])
+    ids = list(queryset.filter(subject_id__in=subject_ids).values_list("pk", flat=True)[:FOUND_LIMIT])
+    if "@" not in term and len(term) >= NAME_MIN_LENGTH and not PHONE_RE.match(term):
+        named = queryset.alias(name=Lower("requester_name")).filter(name__startswith=term.lower())
+        ids += named.values_list("pk", flat=True)[:FOUND_LIMIT]
+        return SearchResult(queryset.filter(pk__in=ids))
+    return SearchResult(queryset.filter(pk__in=ids), people.message)

@@ -114,3 +114,40 @@ def test_the_queue_finds_a_callers_requests_by_reference_email_or_phone(client, 
     assert found(by_email.reference.lower()) == {by_email.reference}
     assert found("eva@example.fr") == set()  # another office's queue
     assert found("not-an-address@") == set()
+
+
+def test_the_queue_finds_a_letter_writers_request_by_the_start_of_the_name_they_gave(client, rep, offices):
+    letter = request_submit(
+        type="access", channel="mail", staff=rep, name="Eva Svensson", country="SE",
+        address="Storgatan 1\n111 22 Stockholm", details="Send me my data.", verification_method="matched_data",
+    )  # fmt: skip
+    other = request_submit(
+        type="access", channel="mail", staff=rep, name="Olle Berg", country="SE",
+        address="Storgatan 2\n111 22 Stockholm", details="Send me my data.", verification_method="matched_data",
+    )  # fmt: skip
+
+    def found(term: str) -> set[str]:
+        listing = client.get("/admin/requests_app/subjectrequest/", {"q": term}).content.decode()
+        return {r.reference for r in (letter, other) if r.reference in listing}
+
+    assert found("eva sv") == {letter.reference}
+    assert found("EVA") == {letter.reference}
+    assert found("svensson") == set()  # the start of the name as given, not any word in it
+
+
+def test_the_queue_name_search_uses_its_index(offices):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from requests_app.selectors import requests_search
+
+    with CaptureQueriesContext(connection) as searched:
+        list(requests_search(queryset=SubjectRequest.objects.all(), term="eva sv").queryset)
+    plans = []
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        for query in searched.captured_queries:
+            cursor.execute(f"EXPLAIN {query['sql']}")
+            plans += [row[0] for row in cursor.fetchall()]
+        cursor.execute("RESET enable_seqscan")
+    assert any("requests_app_sr_name_prefix" in line for line in plans), plans
