@@ -20,3 +20,21 @@ def as_non_owner(*grants: str):
         cursor.execute(f"SET LOCAL ROLE {role}")
         yield cursor
         cursor.execute("RESET ROLE")
+
+
+@contextmanager
+def query_plans():
+    """Collects the EXPLAIN of every query run inside the block, with sequential scans off
+    (so the plan shows whether an index can serve the query), as a list of plan lines filled
+    when the block ends."""
+    from django.test.utils import CaptureQueriesContext
+
+    plans: list[str] = []
+    with CaptureQueriesContext(connection) as captured:
+        yield plans
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        for query in captured.captured_queries:
+            cursor.execute(f"EXPLAIN {query['sql']}")
+            plans += [row[0] for row in cursor.fetchall()]
+        cursor.execute("RESET enable_seqscan")

@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 
 from consent.accounts.roles import MARKETING, REPRESENTATIVE
+from tests.database import query_plans
 from tests.factories import UserFactory, staff_in_role, staff_login, subject_for
 
 pytestmark = pytest.mark.django_db
@@ -77,8 +78,6 @@ def test_marketing_finds_no_one(client, people):
 
 
 def test_the_name_and_phone_searches_use_their_indexes(people):
-    from django.test.utils import CaptureQueriesContext
-
     from consent.accounts.models import Subject
     from consent.accounts.search import subject_search
 
@@ -86,16 +85,9 @@ def test_the_name_and_phone_searches_use_their_indexes(people):
         ("Maria L", ["accounts_user_name_prefix"]),
         ("+46701234567", ["accounts_user_phone", "accounts_subject_digest_hash"]),
     ]:
-        with CaptureQueriesContext(connection) as searched:
-            found = subject_search(queryset=Subject.objects.order_by("-pk"), term=term).queryset
-        assert list(found) == [people["maria"].subject]
-        plans = []
-        with connection.cursor() as cursor:
-            cursor.execute("SET enable_seqscan = off")
-            for query in searched.captured_queries:
-                cursor.execute(f"EXPLAIN {query['sql']}")
-                plans += [row[0] for row in cursor.fetchall()]
-            cursor.execute("RESET enable_seqscan")
+        with query_plans() as plans:
+            found = list(subject_search(queryset=Subject.objects.order_by("-pk"), term=term).queryset)
+        assert found == [people["maria"].subject]
         assert all(any(index in line for line in plans) for index in indexes), plans
 
 

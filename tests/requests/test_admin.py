@@ -8,6 +8,7 @@ from consent.accounts.roles import PRIVACY_OFFICER, REPRESENTATIVE
 from requests_app.common import RequestActor
 from requests_app.models import SubjectRequest
 from requests_app.services import request_submit, request_verify
+from tests.database import query_plans
 from tests.factories import UserFactory, staff_in_role, staff_login
 from tests.requests.conftest import emails_to
 
@@ -136,18 +137,8 @@ def test_the_queue_finds_a_letter_writers_request_by_the_start_of_the_name_they_
 
 
 def test_the_queue_name_search_uses_its_index(offices):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     from requests_app.selectors import requests_search
 
-    with CaptureQueriesContext(connection) as searched:
+    with query_plans() as plans:
         list(requests_search(queryset=SubjectRequest.objects.all(), term="eva sv").queryset)
-    plans = []
-    with connection.cursor() as cursor:
-        cursor.execute("SET enable_seqscan = off")
-        for query in searched.captured_queries:
-            cursor.execute(f"EXPLAIN {query['sql']}")
-            plans += [row[0] for row in cursor.fetchall()]
-        cursor.execute("RESET enable_seqscan")
     assert any("requests_app_sr_name_prefix" in line for line in plans), plans
