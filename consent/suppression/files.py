@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 SAMPLE_BYTES = 64 * 1024
 SAMPLE_ROWS = 200
@@ -60,13 +61,36 @@ codecs.register_error("address-cp1252", _cp1252_fallback)
 ERRORS_FOR = {"utf-8": "address-cp1252", "utf-8-sig": "address-cp1252", "cp1252": "address-latin1"}
 
 _SIGNATURES = {
-    b"PK\x03\x04": "a zip archive or an Excel workbook (.xlsx): save it as CSV first",
-    b"\xd0\xcf\x11\xe0": "an Excel 97-2003 workbook (.xls): save it as CSV first",
-    b"%PDF": "a PDF document",
-    b"\x1f\x8b": "a gzip archive",
-    b"\x89PNG": "an image",
-    b"\xff\xd8\xff": "an image",
+    b"PK\x03\x04": gettext_lazy("a zip archive or an Excel workbook (.xlsx): save it as CSV first"),
+    b"\xd0\xcf\x11\xe0": gettext_lazy("an Excel 97-2003 workbook (.xls): save it as CSV first"),
+    b"%PDF": gettext_lazy("a PDF document"),
+    b"\x1f\x8b": gettext_lazy("a gzip archive"),
+    b"\x89PNG": gettext_lazy("an image"),
+    b"\xff\xd8\xff": gettext_lazy("an image"),
 }
+# Text that is not a table: read as CSV, its first line would pass for a header naming no rows.
+_TEXT_SIGNATURES = (
+    (re.compile(r"\A\s*[\[{]\s*[\"{\[]"), gettext_lazy("a JSON document")),
+    (re.compile(r"\A\s*<(\?xml|!doctype|html)", re.IGNORECASE), gettext_lazy("an XML or HTML document")),
+)
+# How much of a file's first line a refusal quotes: a header is a few short names.
+LISTED_COLUMNS = 20
+LISTED_NAME_LENGTH = 40
+
+
+def _not_csv(what) -> RefusedFile:
+    return RefusedFile(_("This file is %(what)s, not a CSV text file.") % {"what": what})
+
+
+def _columns_listed(cells: list[str]) -> str:
+    """The first row's cells as a refusal names them: a few, each cut short."""
+    names = [cell.strip() for cell in cells[:LISTED_COLUMNS]]
+    listed = ", ".join(
+        name if len(name) <= LISTED_NAME_LENGTH else name[: LISTED_NAME_LENGTH - 1] + "…" for name in names
+    )
+    if len(cells) > LISTED_COLUMNS:
+        listed += " " + _("… (%(count)d in all)") % {"count": len(cells)}
+    return listed
 
 
 def encoding_detect(sample: bytes) -> str:
@@ -77,7 +101,7 @@ def encoding_detect(sample: bytes) -> str:
         return "utf-16"  # the codec reads the BOM and its byte order
     for signature, what in _SIGNATURES.items():
         if sample.startswith(signature):
-            raise RefusedFile(_("This file is %(what)s, not a CSV text file.") % {"what": what})
+            raise _not_csv(what)
     if len(sample) >= 4 and b"\x00" in sample:
         # UTF-16 without a BOM: ASCII text has a zero in every other byte.
         even, odd = sample[0::2], sample[1::2]
@@ -212,6 +236,9 @@ def layout_detect(sample: bytes, *, column_name: str = "", kind: str = "") -> La
         raise RefusedFile(_("The file is empty."))
     encoding = encoding_detect(sample)
     text = sample.decode(encoding, errors=ERRORS_FOR.get(encoding, "replace"))
+    for pattern, what in _TEXT_SIGNATURES:
+        if pattern.match(text.lstrip("\ufeff")):
+            raise _not_csv(what)
     lines = _complete_lines(text.lstrip("\ufeff"), whole_file=len(sample) < SAMPLE_BYTES)
     skip = 0
     sep = _SEP_LINE.match(lines[0]) if lines else None
@@ -244,7 +271,7 @@ def layout_detect(sample: bytes, *, column_name: str = "", kind: str = "") -> La
         if not matches:
             raise RefusedFile(
                 _("There is no column named “%(name)s”. The file's columns: %(columns)s.")
-                % {"name": column_name, "columns": ", ".join(cell.strip() for cell in first) if has_header else "—"}
+                % {"name": column_name, "columns": _columns_listed(first) if has_header else "—"}
             )
         column = matches[0]
         return layout(column, kind or _header_kind(first[column])[0] or content_kind(column) or EMAIL)
@@ -279,7 +306,7 @@ def layout_detect(sample: bytes, *, column_name: str = "", kind: str = "") -> La
                 best = (share, index, found_kind)
     if best is not None:
         return layout(best[1], best[2])
-    columns = ", ".join(cell.strip() for cell in first[:20])
+    columns = _columns_listed(first)
     raise RefusedFile(
         _(
             "No column of email addresses, phone numbers or SHA-256 hashes found (columns: %(columns)s). "

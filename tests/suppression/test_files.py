@@ -5,6 +5,7 @@ import codecs
 import io
 
 import pytest
+from django.utils import translation
 
 from consent.suppression.files import EMAIL, PHONE, SHA256, RefusedFile, header_key, layout_detect, rows_read
 
@@ -116,6 +117,10 @@ def test_line_numbers_count_physical_lines_of_multiline_quoted_fields():
         (bytes(range(256)) * 40, "not text"),
         (b"PK\x03\x04" + b"\x00" * 100, "Excel workbook"),
         (b"%PDF-1.7\n" + bytes(range(256)), "PDF"),
+        (b'[{"email": "ann@example.com"}]', "JSON"),
+        (b'{\n  "unsubscribes": ["ann@example.com"]\n}\n', "JSON"),
+        (b'<?xml version="1.0"?>\n<list><email>ann@example.com</email></list>\n', "XML or HTML"),
+        (b"<!DOCTYPE html>\n<html><body>Sign in</body></html>\n", "XML or HTML"),
         (b"name,city\nAnn,Lund\nBo,Nice\n", "No column"),
         (b"", "empty"),
     ],
@@ -123,6 +128,25 @@ def test_line_numbers_count_physical_lines_of_multiline_quoted_fields():
 def test_files_that_are_not_lists_of_addresses_are_refused_whole(data, message):
     with pytest.raises(RefusedFile, match=message):
         layout_detect(data)
+
+
+def test_a_refusal_quotes_a_few_columns_each_cut_short_however_long_the_first_line():
+    header = ",".join(f"field number {n} " + "x" * 100 for n in range(500))
+    with pytest.raises(RefusedFile) as refused:
+        layout_detect(header.encode() + b"\n1,2\n")
+    message = str(refused.value)
+    assert "field number 19 " in message and "field number 20 " not in message
+    assert "(500 in all)" in message
+    assert len(message) < 1200
+    with pytest.raises(RefusedFile) as refused:
+        layout_detect(b"a" * 100_000)
+    assert len(str(refused.value)) < 300
+
+
+def test_a_refused_file_is_named_in_the_uploaders_language():
+    with translation.override("sv"), pytest.raises(RefusedFile) as refused:
+        layout_detect(b"%PDF-1.7\n" + bytes(range(256)))
+    assert str(refused.value) == "Filen är ett PDF-dokument, inte en CSV-textfil."
 
 
 def test_header_keys_fold_case_accents_and_punctuation():
