@@ -95,6 +95,13 @@ def _scope(purpose: str, channel: str | None):
     return purpose_obj, channel
 
 
+# A long list's joins hash the list, the people and their choices, and sort the list: in
+# memory, where the server's default work_mem (4 MB) would spill each to disk in batches
+# (a million addresses against five million entries: 7.9 s instead of 10.4 s). SET LOCAL:
+# for the deciding statement's own transaction only.
+_DECIDE_MEMORY_SQL = "SET LOCAL work_mem = '128MB'"
+
+
 def _run(purpose_obj, channel, stage, result: ScrubResult) -> ScrubOutcome:
     """Stage the list with `stage(writer) -> (rows, invalid)` and decide it; scrub_facts
     stays for the deliverable rows to be read from (until _drop)."""
@@ -106,7 +113,9 @@ def _run(purpose_obj, channel, stage, result: ScrubResult) -> ScrubOutcome:
             result.rows, invalid = stage(writer)
         staged_at = time.perf_counter()
         cursor.execute("ANALYZE scrub_list")
-        outcome = scrub_decide(purpose=purpose_obj, channel=channel, cursor=cursor)
+        with transaction.atomic():
+            cursor.execute(_DECIDE_MEMORY_SQL)
+            outcome = scrub_decide(purpose=purpose_obj, channel=channel, cursor=cursor)
         result.steps = {"read, hashed and COPYed": staged_at - started, "decided": time.perf_counter() - staged_at}
     staged = result.rows - invalid
     result.deliverable = outcome.allowed
