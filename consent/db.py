@@ -15,6 +15,12 @@ from django.db.backends.utils import CursorWrapper
 OWNER_ROLE_SQL = "pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER')"
 
 
+# Bulk statements over a million rows (the suppression import's merge, the scrub's decision)
+# sort and hash in memory, where the server's default work_mem (4 MB) would spill them to
+# disk in batches. SET LOCAL: for the statement's own transaction only.
+BULK_WORK_MEM_SQL = "SET LOCAL work_mem = '128MB'"
+
+
 class RefuseTruncate(pgtrigger.Trigger):
     """TRUNCATE deletes without firing row triggers, so an append-only table refuses it too,
     except to the table's owner: test databases are flushed, and the bench rebuilt, by the

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from consent.accounts.identity import InvalidIdentifier, digest_from_sha256, email_digest, phone_digest
 from consent.accounts.models import Subject
-from consent.db import prepared_cursor
+from consent.db import BULK_WORK_MEM_SQL, prepared_cursor
 from consent.ledger.models import ConsentEvent
 from consent.ledger.services import BULK_LOCK_LIMIT, Actor, consent_record, consent_record_many
 from consent.suppression.models import SuppressionEntry
@@ -162,9 +162,6 @@ SELECT st.digest, %(purpose)s, %(channel)s, %(reason)s, %(source)s, now(), %(cre
  ORDER BY st.digest  -- the unique index leads with the digest: sorted rows fill its pages in order
 ON CONFLICT DO NOTHING
 """
-# The merge sorts its digests (about 110 bytes a row in the sort): a million of them in memory,
-# where the default work_mem would spill them to disk and merge the runs back.
-_SORT_MEMORY_SQL = "SET LOCAL work_mem = '128MB'"
 _NO_KNOWN_SQL = "CREATE TEMP TABLE suppression_known (subject_id uuid, digest bytea)"
 _MERGE_KNOWN_SQL = """
 INSERT INTO suppression_suppressionentry
@@ -216,7 +213,7 @@ def staging_merge(
             started = time.perf_counter()
             with transaction.atomic():
                 cursor.execute(_ASYNC_COMMIT_SQL)
-                cursor.execute(_SORT_MEMORY_SQL)
+                cursor.execute(BULK_WORK_MEM_SQL)  # its sort of a million digests
                 cursor.execute(_MERGE_UNKNOWN_SQL, params)
                 result.added += cursor.rowcount
             result.timings["unknown addresses merged"] = time.perf_counter() - started
